@@ -1,0 +1,1 @@
+"""Service requests: catalogue, reference numbers, Open311, department routing, status updates."""
