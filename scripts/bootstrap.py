@@ -105,7 +105,6 @@ def ensure_venv(name: str) -> Path:
         venv.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([python, "-m", "venv", str(venv)], check=True)
         pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
-        subprocess.run([*pip, "install", "--quiet", "--upgrade", "pip", "wheel"], check=True)
         say(f"installing {sum(1 for _ in lock.open())} pinned packages from {lock.relative_to(ROOT)}")
         # The lock is a full `pip freeze`: --no-deps installs exactly it, without re-resolving.
         subprocess.run([*pip, "install", "--progress-bar", "off", "--no-deps", "-r", str(lock)], check=True)
