@@ -1,0 +1,148 @@
+"""Core live-chat models (Chatwoot vocabulary): Contact, Conversation, Message."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    Uuid,
+    false,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from livechat.db import Base, BigIntPK, UTCDateTime, utcnow
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Channel(enum.StrEnum):
+    """Where a conversation happens."""
+
+    WEB = "web"
+    SMS = "sms"
+
+
+class ConversationStatus(enum.StrEnum):
+    """Who owns a conversation: the bot, the agents' queue, an agent, or nobody (resolved)."""
+
+    BOT = "bot"
+    QUEUED = "queued"
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Direction(enum.StrEnum):
+    """Incoming from the citizen, outgoing to the citizen, or an activity note."""
+
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+    ACTIVITY = "activity"
+
+
+class Sender(enum.StrEnum):
+    """Who wrote a message."""
+
+    CITIZEN = "citizen"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+def _one_of(column: str, values: type[enum.StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Contact(Base):
+    """A citizen, known by a web session id, a phone number (E.164) or an email."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    web_session_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    conversations: Mapped[list[Conversation]] = relationship(back_populates="contact")
+
+    __table_args__ = (CheckConstraint("language IN ('fr', 'en')", name="language"),)
+
+
+class Conversation(Base):
+    """One thread between a contact and the city on one channel."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    # Public id; its hex form is the Rasa sender id.
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid(), unique=True, default=uuid.uuid4)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.BOT.value)
+    language: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    last_activity_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    contact: Mapped[Contact] = relationship(back_populates="conversations")
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="conversation", order_by="Message.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint(_one_of("channel", Channel), name="channel"),
+        CheckConstraint(_one_of("status", ConversationStatus), name="status"),
+        CheckConstraint("language IN ('fr', 'en')", name="language"),
+        # At most one unresolved conversation per contact and channel.
+        Index(
+            "uq_conversations_unresolved",
+            "contact_id",
+            "channel",
+            unique=True,
+            sqlite_where=text("status != 'resolved'"),
+            postgresql_where=text("status != 'resolved'"),
+        ),
+        Index("ix_conversations_status_last_activity", "status", "last_activity_at"),
+    )
+
+
+class Message(Base):
+    """A message of a conversation; `payload` holds buttons, images, attachments, custom JSON."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(16))
+    sender: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str | None] = mapped_column(Text())
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Id at the channel's provider (Twilio MessageSid): makes webhook retries idempotent.
+    source_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    language: Mapped[str | None] = mapped_column(String(2))
+    # Internal notes between agents: never shown to the citizen.
+    private: Mapped[bool] = mapped_column(Boolean(), default=False, server_default=false())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+    __table_args__ = (
+        CheckConstraint(_one_of("direction", Direction), name="direction"),
+        CheckConstraint(_one_of("sender", Sender), name="sender"),
+        CheckConstraint("language IN ('fr', 'en')", name="language"),
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+    )
