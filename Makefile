@@ -1,0 +1,56 @@
+# Thin targets: CI calls `make test` unchanged. Each step installs only what is missing.
+PY          ?= python3
+BOOTSTRAP   := $(PY) scripts/bootstrap.py
+BOT         := .venvs/bot/bin
+GATEWAY     := .venvs/gateway/bin
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: run test lint bench eval soak venvs model chromium validate test-bot test-stories test-gateway clean help
+
+help:
+	@echo "make run    install what is missing, train if needed, start the three processes"
+	@echo "make test   install what is missing and run the whole suite"
+	@echo "make lint | bench | eval | soak | model | clean"
+
+venvs:
+	@$(BOOTSTRAP) venv bot
+	@$(BOOTSTRAP) venv gateway
+
+model: venvs
+	@$(BOOTSTRAP) model
+
+chromium:
+	@$(BOOTSTRAP) chromium
+
+run: model
+	@$(GATEWAY)/python -m livechat migrate
+	@$(PY) scripts/run.py
+
+validate: venvs
+	$(BOT)/rasa data validate --data bot/data --domain domain.yml --config config.yml --fail-on-warnings
+
+test-stories: model
+	$(BOT)/rasa test core --stories bot/tests --model models/city311.tar.gz \
+		--out var/rasa-test-results --fail-on-prediction-errors
+
+test-bot: venvs
+	@scripts/pytest.sh $(BOT)/python tests/bot
+
+test-gateway: model chromium
+	@scripts/pytest.sh $(GATEWAY)/python tests/livechat tests/integration
+
+test: lint validate test-bot test-stories test-gateway
+
+lint: venvs
+	$(GATEWAY)/ruff check livechat bot tests bench scripts
+	$(GATEWAY)/mypy
+
+bench: model
+	$(GATEWAY)/python -m bench
+
+eval: model
+	$(PY) scripts/evaluate.py
+
+clean:
+	rm -rf .venvs models var results .pytest_cache .mypy_cache .ruff_cache
