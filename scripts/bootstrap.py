@@ -70,7 +70,8 @@ def find_python(name: str) -> str:
     fail(
         f"Python {version} is needed for the {name} environment"
         + (" (Rasa 3.6 does not run on 3.11+)" if name == "bot" else "")
-        + f" and was not found. Install it (e.g. `pyenv install {version}`) or set PYTHON_{name.upper()}."
+        + f" and was not found. Install it (e.g. `pyenv install {version}`)"
+        + f" or set PYTHON_{name.upper()}."
     )
     raise AssertionError  # unreachable
 
@@ -105,9 +106,11 @@ def ensure_venv(name: str) -> Path:
         venv.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([python, "-m", "venv", str(venv)], check=True)
         pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
-        say(f"installing {sum(1 for _ in lock.open())} pinned packages from {lock.relative_to(ROOT)}")
+        count = sum(1 for _ in lock.open())
+        say(f"installing {count} pinned packages from {lock.relative_to(ROOT)}")
         # The lock is a full `pip freeze`: --no-deps installs exactly it, without re-resolving.
-        subprocess.run([*pip, "install", "--progress-bar", "off", "--no-deps", "-r", str(lock)], check=True)
+        install = ["install", "--progress-bar", "off", "--no-deps", "-r", str(lock)]
+        subprocess.run([*pip, *install], check=True)
         subprocess.run([*pip, "check"], check=True)
         marker.write_text(f"{lock.read_text()}\n")
         say(f"{name} environment ready in {time.monotonic() - started:.0f} s")

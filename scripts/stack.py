@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +38,7 @@ def free_port() -> int:
 
 def http_ok(url: str, timeout: float = 2.0) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return 200 <= response.status < 300
     except (urllib.error.URLError, OSError):
         return False
@@ -93,10 +93,8 @@ class Service:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(5)
         # Children that outlived the leader are still in its group.
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 @dataclass
@@ -110,6 +108,9 @@ class Stack:
     model: Path = MODEL
     log_dir: Path = ROOT / "var" / "log"
     gateway_env: Mapping[str, str] = field(default_factory=dict)
+    # None: the shipped endpoints.yml (action server on 5055, tracker in var/). Tests and benches
+    # give their own tracker database, and get an endpoints file written for their ports.
+    tracker_db: Path | None = None
     services: list[Service] = field(default_factory=list)
 
     @property
@@ -124,17 +125,33 @@ class Stack:
     def gateway_url(self) -> str:
         return f"http://{self.host}:{self.gateway_port}"
 
+    def endpoints_file(self) -> str:
+        """The Rasa endpoints file for this stack's ports and tracker database."""
+        if self.tracker_db is None and self.actions_port == 5055:
+            (ROOT / "var").mkdir(exist_ok=True)
+            return "endpoints.yml"
+        tracker_db = self.tracker_db or ROOT / "var" / "rasa-tracker.db"
+        path = self.log_dir / "endpoints.yml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f'action_endpoint:\n  url: "{self.actions_url}/webhook"\n'
+            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
+            "lock_store:\n  type: in_memory\n"
+        )
+        return str(path)
+
     def rasa_service(self, port: int | None = None, name: str = "rasa",
-                     extra_env: Mapping[str, str] | None = None) -> Service:
+                     extra_env: Mapping[str, str] | None = None,
+                     endpoints: str | None = None) -> Service:
         port = port or self.rasa_port
         return Service(
             name=name,
             command=[str(BOT_BIN / "rasa"), "run", "--enable-api", "-i", self.host, "-p", str(port),
-                     "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+                     "--credentials", "credentials.yml",
+                     "--endpoints", endpoints or self.endpoints_file(),
                      "-m", str(self.model)],
             ready_url=f"http://{self.host}:{port}/",
-            env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
-                 "ACTIONS_URL": self.actions_url, **(extra_env or {})},
+            env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **(extra_env or {})},
         )
 
     def build(self) -> list[Service]:
@@ -202,7 +219,7 @@ class Stack:
 def health(url: str) -> dict[str, object] | None:
     """The gateway's /health document, whether 200 or 503; None when it does not answer."""
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(url, timeout=5) as response:
             return dict(json.load(response))
     except urllib.error.HTTPError as error:
         try:
