@@ -1,0 +1,1 @@
+"""Channel adapters: turn outside formats into Messages of Conversations and back."""

@@ -1,0 +1,194 @@
+"""Decides who answers a citizen's message (bot, queue, agent) and sends replies back out.
+
+The router knows no channel: adapters register an outbound sender per channel name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from livechat import i18n
+from livechat.conversations.store import ConversationInfo, ConversationStore, MessageInfo
+from livechat.db import utcnow
+from livechat.errors import BotUnavailable, LivechatError, StorageUnavailable
+from livechat.language import detect_language
+from livechat.models import ConversationStatus, Direction, Sender
+from livechat.rasa_client import BotReply, RasaClient
+
+log = logging.getLogger(__name__)
+
+OutboundSender = Callable[[ConversationInfo, MessageInfo], Awaitable[None]]
+# Called for messages of conversations an agent owns (queued/open); set by the agent hub.
+AgentHandoff = Callable[[ConversationInfo, MessageInfo], Awaitable[None]]
+_Job = tuple[ConversationInfo, MessageInfo, Mapping[str, Any]]
+
+
+class ConversationRouter:
+    """Routes stored citizen messages to their owner, one at a time per conversation.
+
+    `submit()` queues a message; each conversation has its own FIFO worker task, so Rasa sees
+    a conversation's messages in the order they were stored and replies go out in that order,
+    while different conversations proceed concurrently.
+    """
+
+    def __init__(self, store: ConversationStore, rasa: RasaClient) -> None:
+        self._store = store
+        self._rasa = rasa
+        self._senders: dict[str, OutboundSender] = {}
+        self._queues: dict[int, deque[_Job]] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self.agent_handoff: AgentHandoff | None = None
+
+    def register_sender(self, channel: str, sender: OutboundSender) -> None:
+        """Let a channel adapter deliver outgoing messages of its conversations."""
+        self._senders[channel] = sender
+
+    def submit(
+        self,
+        conversation: ConversationInfo,
+        message: MessageInfo,
+        channel_metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Queue a stored citizen message for handling after the ones already queued."""
+        queue = self._queues.setdefault(conversation.id, deque())
+        queue.append((conversation, message, dict(channel_metadata or {})))
+        if conversation.id not in self._workers:
+            self._workers[conversation.id] = asyncio.create_task(
+                self._work(conversation.id), name=f"conversation-{conversation.id}"
+            )
+
+    async def join(self) -> None:
+        """Wait until every queued message has been handled."""
+        while self._workers:
+            await asyncio.gather(*self._workers.values(), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Cancel pending work (shutdown)."""
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        self._queues.clear()
+
+    async def handle_incoming(
+        self,
+        conversation: ConversationInfo,
+        message: MessageInfo,
+        channel_metadata: Mapping[str, Any] | None = None,
+    ) -> list[MessageInfo]:
+        """Hand one stored citizen message to its owner; return the replies sent."""
+        try:
+            current = await self._store.get_conversation(conversation.id)
+        except StorageUnavailable:
+            current = conversation
+        if current.status in (ConversationStatus.QUEUED, ConversationStatus.OPEN):
+            # An agent owns the conversation: the agent hub shows it the stored message.
+            if self.agent_handoff is not None:
+                await self.agent_handoff(current, message)
+            return []
+        return await self._ask_bot(current, message, channel_metadata or {})
+
+    async def _ask_bot(
+        self,
+        conversation: ConversationInfo,
+        message: MessageInfo,
+        channel_metadata: Mapping[str, Any],
+    ) -> list[MessageInfo]:
+        language = message.language or conversation.language
+        metadata = {
+            **channel_metadata,
+            "channel": conversation.channel,
+            "conversation_id": conversation.rasa_sender,
+            "language": language,
+        }
+        try:
+            replies = await self._rasa.send_message(
+                conversation.rasa_sender, message.content or "", metadata
+            )
+        except BotUnavailable as error:
+            log.warning(
+                "bot unavailable",
+                extra={"conversation_id": conversation.id, "error": str(error)},
+            )
+            text = i18n.text_for("bot_unavailable", language)
+            notice = await self._store_outgoing(conversation, Sender.SYSTEM, text, None, language)
+            await self._send(conversation, notice)
+            return [notice]
+        sent = []
+        for reply in replies:
+            stored = await self._store_reply(conversation, reply)
+            await self._send(conversation, stored)
+            sent.append(stored)
+        return sent
+
+    async def _store_reply(self, conversation: ConversationInfo, reply: BotReply) -> MessageInfo:
+        language = detect_language(reply.text) if reply.text else None
+        return await self._store_outgoing(
+            conversation, Sender.BOT, reply.text, reply.to_payload(), language
+        )
+
+    async def _store_outgoing(
+        self,
+        conversation: ConversationInfo,
+        sender: Sender,
+        text: str | None,
+        payload: dict[str, Any] | None,
+        language: str | None,
+    ) -> MessageInfo:
+        try:
+            return await self._store.append_message(
+                conversation.id,
+                direction=Direction.OUTGOING,
+                sender=sender,
+                content=text,
+                payload=payload,
+                language=language,
+            )
+        except LivechatError as error:
+            # Still deliver the reply: the citizen must not be left without an answer.
+            log.error(
+                "reply not stored",
+                extra={"conversation_id": conversation.id, "error": str(error)},
+            )
+            return MessageInfo(
+                id=None,
+                conversation_id=conversation.id,
+                direction=Direction.OUTGOING.value,
+                sender=sender.value,
+                content=text,
+                payload=payload,
+                language=language,
+                private=False,
+                created_at=utcnow(),
+            )
+
+    async def _send(self, conversation: ConversationInfo, message: MessageInfo) -> None:
+        sender = self._senders.get(conversation.channel)
+        if sender is None:
+            log.error("no sender for channel", extra={"channel": conversation.channel})
+            return
+        try:
+            await sender(conversation, message)
+        except Exception:
+            log.exception("outbound send failed", extra={"conversation_id": conversation.id})
+
+    async def _work(self, conversation_id: int) -> None:
+        try:
+            while True:
+                queue = self._queues.get(conversation_id)
+                if not queue:
+                    self._queues.pop(conversation_id, None)
+                    return
+                conversation, message, metadata = queue.popleft()
+                try:
+                    await self.handle_incoming(conversation, message, metadata)
+                except Exception:
+                    log.exception(
+                        "message handling failed", extra={"conversation_id": conversation_id}
+                    )
+        finally:
+            self._workers.pop(conversation_id, None)

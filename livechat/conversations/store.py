@@ -1,0 +1,256 @@
+"""Persistence of contacts, conversations and messages, handing back immutable snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from livechat.db import utcnow
+from livechat.errors import ConversationNotFound, StorageUnavailable
+from livechat.models import (
+    Channel,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Message,
+    Sender,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    """A conversation as it was when read; safe to pass between tasks."""
+
+    id: int
+    public_id: uuid.UUID
+    contact_id: int
+    channel: str
+    status: str
+    language: str | None
+
+    @property
+    def rasa_sender(self) -> str:
+        """The Rasa sender id (conversation uuid as hex)."""
+        return self.public_id.hex
+
+    @classmethod
+    def of(cls, row: Conversation) -> ConversationInfo:
+        return cls(
+            id=row.id,
+            public_id=row.public_id,
+            contact_id=row.contact_id,
+            channel=row.channel,
+            status=row.status,
+            language=row.language,
+        )
+
+
+@dataclass(frozen=True)
+class MessageInfo:
+    """A message as stored; `id` is None only for a reply that could not be stored."""
+
+    id: int | None
+    conversation_id: int
+    direction: str
+    sender: str
+    content: str | None
+    payload: dict[str, Any] | None
+    language: str | None
+    private: bool
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: Message) -> MessageInfo:
+        return cls(
+            id=row.id,
+            conversation_id=row.conversation_id,
+            direction=row.direction,
+            sender=row.sender,
+            content=row.content,
+            payload=row.payload,
+            language=row.language,
+            private=row.private,
+            created_at=row.created_at,
+        )
+
+
+class ConversationStore:
+    """Finds or creates contacts and conversations and appends messages, one commit each."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def open_web_conversation(self, session_id: str) -> ConversationInfo:
+        """The unresolved web conversation of this web session, created when there is none."""
+        return await self._open(Contact.web_session_id, session_id, Channel.WEB)
+
+    async def open_phone_conversation(
+        self, phone: str, channel: Channel = Channel.SMS
+    ) -> ConversationInfo:
+        """The unresolved conversation of this phone number (E.164) on `channel`."""
+        return await self._open(Contact.phone, phone, channel)
+
+    async def find_web_conversation(self, session_id: str) -> ConversationInfo | None:
+        """The web session's unresolved conversation, else its latest one, else None."""
+
+        async def find(session: AsyncSession) -> ConversationInfo | None:
+            row = await session.scalar(
+                select(Conversation)
+                .join(Contact)
+                .where(Contact.web_session_id == session_id, Conversation.channel == Channel.WEB)
+                .order_by(
+                    (Conversation.status == ConversationStatus.RESOLVED.value).asc(),
+                    Conversation.id.desc(),
+                )
+                .limit(1)
+            )
+            return None if row is None else ConversationInfo.of(row)
+
+        return await self._run(find)
+
+    async def get_conversation(self, conversation_id: int) -> ConversationInfo:
+        """The conversation with this id; ConversationNotFound when there is none."""
+
+        async def get(session: AsyncSession) -> ConversationInfo | None:
+            row = await session.get(Conversation, conversation_id)
+            return None if row is None else ConversationInfo.of(row)
+
+        info = await self._run(get)
+        if info is None:
+            raise ConversationNotFound(f"conversation {conversation_id}")
+        return info
+
+    async def set_status(self, conversation_id: int, status: ConversationStatus) -> None:
+        """Change who owns the conversation (the agent hub's seam)."""
+
+        async def change(session: AsyncSession) -> None:
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id)
+                .values(status=status.value, updated_at=utcnow())
+            )
+            await session.commit()
+
+        await self._run(change)
+
+    async def append_message(
+        self,
+        conversation_id: int,
+        *,
+        direction: Direction,
+        sender: Sender,
+        content: str | None,
+        payload: dict[str, Any] | None = None,
+        language: str | None = None,
+        source_id: str | None = None,
+        private: bool = False,
+    ) -> MessageInfo:
+        """Store a message and commit; a citizen's clear language becomes the conversation's."""
+
+        async def append(session: AsyncSession) -> MessageInfo:
+            now = utcnow()
+            message = Message(
+                conversation_id=conversation_id,
+                direction=direction.value,
+                sender=sender.value,
+                content=content,
+                payload=payload,
+                language=language,
+                source_id=source_id,
+                private=private,
+                created_at=now,
+            )
+            session.add(message)
+            changes: dict[str, Any] = {"last_activity_at": now}
+            if sender is Sender.CITIZEN and language is not None:
+                changes["language"] = language
+            result = await session.execute(
+                update(Conversation).where(Conversation.id == conversation_id).values(**changes)
+            )
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise ConversationNotFound(f"conversation {conversation_id}")
+            await session.commit()
+            return MessageInfo.of(message)
+
+        return await self._run(append)
+
+    async def history(
+        self, conversation_id: int, *, limit: int = 500, include_private: bool = False
+    ) -> list[MessageInfo]:
+        """The conversation's messages to and from the citizen, oldest first."""
+
+        async def read(session: AsyncSession) -> list[MessageInfo]:
+            query = (
+                select(Message)
+                .where(
+                    Message.conversation_id == conversation_id,
+                    Message.direction != Direction.ACTIVITY.value,
+                )
+                .order_by(Message.id.desc())
+                .limit(limit)
+            )
+            if not include_private:
+                query = query.where(Message.private.is_(False))
+            rows = (await session.scalars(query)).all()
+            return [MessageInfo.of(row) for row in reversed(rows)]
+
+        return await self._run(read)
+
+    async def _open(self, identifier: Any, value: str, channel: Channel) -> ConversationInfo:
+        # Two sockets of one session may race: the unique constraints make one insert fail,
+        # and the retry then finds the winner's row.
+        for attempt in range(3):
+            try:
+                return await self._run(lambda s: self._open_once(s, identifier, value, channel))
+            except IntegrityError:
+                if attempt == 2:
+                    raise StorageUnavailable("could not open a conversation") from None
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    async def _open_once(
+        session: AsyncSession, identifier: Any, value: str, channel: Channel
+    ) -> ConversationInfo:
+        contact = await session.scalar(select(Contact).where(identifier == value))
+        if contact is None:
+            contact = Contact(**{identifier.key: value})
+            session.add(contact)
+            await session.flush()
+        conversation = await session.scalar(
+            select(Conversation).where(
+                Conversation.contact_id == contact.id,
+                Conversation.channel == channel.value,
+                Conversation.status != ConversationStatus.RESOLVED.value,
+            )
+        )
+        if conversation is None:
+            conversation = Conversation(
+                contact_id=contact.id,
+                channel=channel.value,
+                status=ConversationStatus.BOT.value,
+                language=contact.language,
+            )
+            session.add(conversation)
+        await session.commit()
+        return ConversationInfo.of(conversation)
+
+    async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        try:
+            async with self._sessionmaker() as session:
+                return await work(session)
+        except IntegrityError:
+            raise
+        except SQLAlchemyError as error:
+            raise StorageUnavailable(f"database error: {type(error).__name__}") from error
+        except OSError as error:
+            raise StorageUnavailable(f"database unreachable: {type(error).__name__}") from error
