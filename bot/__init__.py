@@ -1,0 +1,1 @@
+"""The city's 311 Rasa assistant: NLU components, input channel, custom actions."""
