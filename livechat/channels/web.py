@@ -196,10 +196,8 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             log.error("citizen message not stored", extra={"error": str(error)})
             lang = language or known_language
             return await self._emit_error(sid, ChatError("storage_unavailable", lang))
-        if language is None and conversation.language is None and hint is not None:
-            conversation = _with_language(conversation, hint)
         state.conversation = conversation
-        self.router.submit(conversation, message, {"session_id": state.session_id})
+        self.router.submit(conversation, message, {"session_id": state.session_id}, hint)
         return {"ok": True, "message_id": message.id}
 
     async def on_history_request(self, sid: str, data: Any = None) -> dict[str, Any]:
@@ -294,14 +292,3 @@ def _language_hint(metadata: Any) -> str | None:
     if isinstance(metadata, dict) and metadata.get("language") in i18n.LANGUAGES:
         return str(metadata["language"])
     return None
-
-
-def _with_language(conversation: ConversationInfo, language: str) -> ConversationInfo:
-    return ConversationInfo(
-        id=conversation.id,
-        public_id=conversation.public_id,
-        contact_id=conversation.contact_id,
-        channel=conversation.channel,
-        status=conversation.status,
-        language=language,
-    )

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 OutboundSender = Callable[[ConversationInfo, MessageInfo], Awaitable[None]]
 # Called for messages of conversations an agent owns (queued/open); set by the agent hub.
 AgentHandoff = Callable[[ConversationInfo, MessageInfo], Awaitable[None]]
-_Job = tuple[ConversationInfo, MessageInfo, Mapping[str, Any]]
+_Job = tuple[ConversationInfo, MessageInfo, Mapping[str, Any], str | None]
 
 
 class ConversationRouter:
@@ -52,10 +52,15 @@ class ConversationRouter:
         conversation: ConversationInfo,
         message: MessageInfo,
         channel_metadata: Mapping[str, Any] | None = None,
+        language_hint: str | None = None,
     ) -> None:
-        """Queue a stored citizen message for handling after the ones already queued."""
+        """Queue a stored citizen message for handling after the ones already queued.
+
+        `channel_metadata` is added to what Rasa receives; `language_hint` (e.g. the web page's
+        language) is used when neither the message nor the conversation has a clear language.
+        """
         queue = self._queues.setdefault(conversation.id, deque())
-        queue.append((conversation, message, dict(channel_metadata or {})))
+        queue.append((conversation, message, dict(channel_metadata or {}), language_hint))
         if conversation.id not in self._workers:
             self._workers[conversation.id] = asyncio.create_task(
                 self._work(conversation.id), name=f"conversation-{conversation.id}"
@@ -79,6 +84,7 @@ class ConversationRouter:
         conversation: ConversationInfo,
         message: MessageInfo,
         channel_metadata: Mapping[str, Any] | None = None,
+        language_hint: str | None = None,
     ) -> list[MessageInfo]:
         """Hand one stored citizen message to its owner; return the replies sent."""
         try:
@@ -90,15 +96,16 @@ class ConversationRouter:
             if self.agent_handoff is not None:
                 await self.agent_handoff(current, message)
             return []
-        return await self._ask_bot(current, message, channel_metadata or {})
+        language = message.language or current.language or language_hint
+        return await self._ask_bot(current, message, channel_metadata or {}, language)
 
     async def _ask_bot(
         self,
         conversation: ConversationInfo,
         message: MessageInfo,
         channel_metadata: Mapping[str, Any],
+        language: str | None,
     ) -> list[MessageInfo]:
-        language = message.language or conversation.language
         metadata = {
             **channel_metadata,
             "channel": conversation.channel,
@@ -183,9 +190,9 @@ class ConversationRouter:
                 if not queue:
                     self._queues.pop(conversation_id, None)
                     return
-                conversation, message, metadata = queue.popleft()
+                conversation, message, metadata, hint = queue.popleft()
                 try:
-                    await self.handle_incoming(conversation, message, metadata)
+                    await self.handle_incoming(conversation, message, metadata, hint)
                 except Exception:
                     log.exception(
                         "message handling failed", extra={"conversation_id": conversation_id}
