@@ -91,6 +91,8 @@ class SmtpEmailSender:
 
     def build(self, payload: Mapping[str, Any]) -> EmailMessage:
         message = EmailMessage()
+        # set_content() first: it drops any Content-* header set before it.
+        message.set_content(payload["text"], charset="utf-8")
         message["From"] = self.sender
         message["To"] = payload["to"]
         message["Subject"] = payload["subject"]
@@ -100,7 +102,6 @@ class SmtpEmailSender:
         message["Message-ID"] = message_id(str(payload.get("dedup_key", "")), domain)
         for name, value in dict(payload.get("headers", {})).items():
             message[name] = value
-        message.set_content(payload["text"], charset="utf-8")
         return message
 
     async def __call__(self, payload: Mapping[str, Any]) -> None:
