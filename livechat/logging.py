@@ -11,7 +11,7 @@ from typing import Any
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # 10+ digits, optionally with +, spaces, dots, dashes or parentheses between them.
-_PHONE = re.compile(r"(?<![\w-])\+?\(?\d(?:[\s().-]*\d){9,14}(?![\w-])")
+_PHONE = re.compile(r"(?<![\w:-])\+?\(?\d(?:[\s().-]*\d){9,14}(?![\w:-])")
 # Attributes every LogRecord has; anything else came from `extra=` and is logged as a field.
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
@@ -41,9 +41,6 @@ class StructuredFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         fields: dict[str, Any] = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                timespec="milliseconds"
-            ),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -53,7 +50,8 @@ class StructuredFormatter(logging.Formatter):
         )
         if record.exc_info:
             fields["exc"] = self.formatException(record.exc_info)
-        fields = _masked(fields)
+        timestamp = dt.datetime.fromtimestamp(record.created, dt.UTC)
+        fields = {"ts": timestamp.isoformat(timespec="milliseconds"), **_masked(fields)}
         if self.json_lines:
             return json.dumps(fields, ensure_ascii=False, default=str)
         return " ".join(f"{key}={_kv(value)}" for key, value in fields.items())

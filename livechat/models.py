@@ -24,7 +24,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from livechat.db import Base, BigIntPK, UTCDateTime, utcnow
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+# none_as_null: a missing payload is SQL NULL, not the JSON value null.
+JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class Channel(enum.StrEnum):
@@ -77,7 +78,9 @@ class Contact(Base):
     language: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    conversations: Mapped[list[Conversation]] = relationship(back_populates="contact")
+    conversations: Mapped[list[Conversation]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __table_args__ = (CheckConstraint("language IN ('fr', 'en')", name="language"),)
 
@@ -100,7 +103,10 @@ class Conversation(Base):
 
     contact: Mapped[Contact] = relationship(back_populates="conversations")
     messages: Mapped[list[Message]] = relationship(
-        back_populates="conversation", order_by="Message.id"
+        back_populates="conversation",
+        order_by="Message.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
     __table_args__ = (

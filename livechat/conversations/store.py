@@ -170,7 +170,6 @@ class ConversationStore:
                 private=private,
                 created_at=now,
             )
-            session.add(message)
             changes: dict[str, Any] = {"last_activity_at": now}
             if sender is Sender.CITIZEN and language is not None:
                 changes["language"] = language
@@ -179,6 +178,7 @@ class ConversationStore:
             )
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise ConversationNotFound(f"conversation {conversation_id}")
+            session.add(message)
             await session.commit()
             return MessageInfo.of(message)
 

@@ -1,0 +1,128 @@
+"""ConversationStore on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from livechat.conversations.store import ConversationStore
+from livechat.db import create_engine, create_sessionmaker
+from livechat.errors import ConversationNotFound, StorageUnavailable
+from livechat.models import Contact, Conversation, ConversationStatus, Direction, Sender
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@pytest.fixture
+def store(sessionmaker: Sessions) -> ConversationStore:
+    return ConversationStore(sessionmaker)
+
+
+async def test_open_web_conversation_is_idempotent(
+    store: ConversationStore, sessionmaker: Sessions
+) -> None:
+    first = await store.open_web_conversation("sess-1")
+    again = await store.open_web_conversation("sess-1")
+    other = await store.open_web_conversation("sess-2")
+    assert first == again
+    assert other.id != first.id
+    assert (first.channel, first.status, first.language) == ("web", "bot", None)
+    assert first.rasa_sender == first.public_id.hex
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Contact)) == 2
+
+
+async def test_concurrent_opens_make_one_conversation(
+    store: ConversationStore, sessionmaker: Sessions
+) -> None:
+    opened = await asyncio.gather(*(store.open_web_conversation("racing") for _ in range(8)))
+    assert len({c.id for c in opened}) == 1
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Conversation)) == 1
+
+
+async def test_phone_conversations_are_per_channel(store: ConversationStore) -> None:
+    sms = await store.open_phone_conversation("+15145550100")
+    assert sms.channel == "sms"
+    assert await store.open_phone_conversation("+15145550100") == sms
+
+
+async def test_resolved_conversation_is_followed_by_a_new_one(store: ConversationStore) -> None:
+    first = await store.open_web_conversation("sess")
+    await store.set_status(first.id, ConversationStatus.RESOLVED)
+    assert (await store.find_web_conversation("sess")) == (await store.get_conversation(first.id))
+    second = await store.open_web_conversation("sess")
+    assert second.id != first.id
+    assert second.public_id != first.public_id
+    assert await store.find_web_conversation("sess") == second
+    assert await store.find_web_conversation("nobody") is None
+
+
+async def test_append_message_updates_language_and_activity(store: ConversationStore) -> None:
+    conversation = await store.open_web_conversation("sess")
+    before = await store.get_conversation(conversation.id)
+
+    citizen = await store.append_message(
+        conversation.id,
+        direction=Direction.INCOMING,
+        sender=Sender.CITIZEN,
+        content="Bonjour",
+        language="fr",
+    )
+    await store.append_message(
+        conversation.id,
+        direction=Direction.OUTGOING,
+        sender=Sender.BOT,
+        content="Hello",
+        language="en",  # the bot's language does not change the conversation's
+    )
+    await store.append_message(
+        conversation.id, direction=Direction.INCOMING, sender=Sender.CITIZEN, content="ok"
+    )
+
+    after = await store.get_conversation(conversation.id)
+    assert before.language is None
+    assert after.language == "fr"
+    assert citizen.id is not None and citizen.created_at.tzinfo is not None
+
+
+async def test_history_is_ordered_and_hides_private_and_activity(store: ConversationStore) -> None:
+    conversation = await store.open_web_conversation("sess")
+    for direction, sender, text, private in [
+        (Direction.INCOMING, Sender.CITIZEN, "one", False),
+        (Direction.OUTGOING, Sender.BOT, "two", False),
+        (Direction.ACTIVITY, Sender.SYSTEM, "assigned to an agent", False),
+        (Direction.OUTGOING, Sender.AGENT, "internal note", True),
+        (Direction.OUTGOING, Sender.AGENT, "three", False),
+    ]:
+        await store.append_message(
+            conversation.id, direction=direction, sender=sender, content=text, private=private
+        )
+    history = await store.history(conversation.id)
+    assert [m.content for m in history] == ["one", "two", "three"]
+    assert [m.content for m in await store.history(conversation.id, limit=2)] == ["two", "three"]
+    with_private = await store.history(conversation.id, include_private=True)
+    assert [m.content for m in with_private] == ["one", "two", "internal note", "three"]
+
+
+async def test_unknown_conversation(store: ConversationStore) -> None:
+    with pytest.raises(ConversationNotFound):
+        await store.get_conversation(999_999)
+    with pytest.raises(ConversationNotFound):
+        await store.append_message(
+            999_999, direction=Direction.INCOMING, sender=Sender.CITIZEN, content="x"
+        )
+
+
+async def test_unreachable_database_raises_storage_unavailable(closed_url: str) -> None:
+    port = closed_url.rsplit(":", 1)[1]
+    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/none")
+    try:
+        store = ConversationStore(create_sessionmaker(engine))
+        with pytest.raises(StorageUnavailable):
+            await store.open_web_conversation("sess")
+    finally:
+        await engine.dispose()
