@@ -159,13 +159,15 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             if session_id is None:
                 session_id = uuid.uuid4().hex
             _check_session_id(session_id, None)
-            conversation = await self.store.find_web_conversation(session_id)
         except ChatError as error:
             await self._emit_error(sid, error)
             return
-        except LivechatError:
-            await self._emit_error(sid, ChatError("storage_unavailable"))
-            return
+        try:
+            conversation = await self.store.find_web_conversation(session_id)
+        except LivechatError as error:
+            # Confirm anyway: the widget stays usable and its next message says what is wrong.
+            log.error("conversation lookup failed", extra={"error": str(error)})
+            conversation = None
         if state.session_id != session_id:
             await self._leave_rooms(sid, state)
         state.session_id = session_id

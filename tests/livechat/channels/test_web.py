@@ -402,3 +402,20 @@ async def test_widget_language_hint_is_used_when_the_text_is_not_clear(
     await client.utter("👍", metadata={"language": "fr"})
     await client.next("bot_uttered")
     assert fake_rasa.received[0]["metadata"]["language"] == "fr"
+
+
+async def test_database_down_refuses_politely_and_keeps_the_connection(
+    make_gateway: GatewayFactory, make_client: Any, closed_url: str, fake_rasa: FakeRasa
+) -> None:
+    port = closed_url.rsplit(":", 1)[1]
+    gateway = await make_gateway(database_url=f"postgresql+asyncpg://postgres@127.0.0.1:{port}/x")
+    client: ChatClient = await make_client(gateway)
+    assert await client.request_session("still-works")  # confirmed despite the outage
+
+    ack = await client.utter(FRENCH)
+
+    assert ack["ok"] is False and ack["error"] == "storage_unavailable"
+    assert ack["text"] == i18n.translate("storage_unavailable", "fr")
+    assert (await client.next("chat_error"))["code"] == "storage_unavailable"
+    assert fake_rasa.received == []  # nothing unstored goes to the bot
+    assert client.sio.connected
