@@ -26,7 +26,7 @@ def test_default_wings_skip_missing_modules(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_default_wings_do_not_hide_broken_imports(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app_module, "WING_MODULES", ("tests.livechat.wing_broken_for_test",))
+    monkeypatch.setattr(app_module, "WING_MODULES", ("tests.livechat.wing_broken",))
     with pytest.raises(ModuleNotFoundError):
         default_wings()
 
