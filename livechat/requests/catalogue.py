@@ -203,7 +203,9 @@ class Service:
         Unknown codes and missing required attributes are ``ValidationError``s with a
         message in both languages.
         """
-        unknown = sorted(set(raw) - {a.code for a in self.attributes})
+        # Empty fields are what web forms send for details they did not show: ignore them.
+        given = {code for code, value in raw.items() if value not in (None, "", [])}
+        unknown = sorted(given - {a.code for a in self.attributes})
         if unknown:
             names = ", ".join(unknown)
             raise ValidationError(

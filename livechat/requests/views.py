@@ -32,8 +32,13 @@ def redact(text: str | None, names: tuple[str | None, ...] = ()) -> str | None:
     for match in reversed(matches):
         result = result[: match.start] + REDACTED + result[match.end :]
     for name in names:
-        if name and len(name.strip()) >= 2:
-            result = re.sub(re.escape(name.strip()), REDACTED, result, flags=re.IGNORECASE)
+        if not name:
+            continue
+        # The whole value, then each word of it (a first name alone is still identifying).
+        for part in sorted({name.strip(), *name.split()}, key=len, reverse=True):
+            if len(part) >= 3:
+                pattern = rf"(?<!\w){re.escape(part)}(?!\w)"
+                result = re.sub(pattern, REDACTED, result, flags=re.IGNORECASE)
     return result
 
 

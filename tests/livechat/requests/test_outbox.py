@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import email
-import email.policy
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,70 +14,7 @@ from livechat.requests.models import Outbox
 from livechat.requests.outbox import OutboxWorker, SmtpEmailSender, enqueue, message_id
 from livechat.requests.service import RequestService
 from livechat.requests.validation import NewRequest
-from tests.livechat.requests.conftest import Clock
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Mailbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    refuse: set[str] = field(default_factory=set)
-    messages: list[EmailMessage] = field(default_factory=list)
-    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        content = envelope.original_content or b""
-        message = email.message_from_bytes(content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
-        return "250 Message accepted"
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    mailbox: Mailbox
-    controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port(), Mailbox())
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp_down() -> Iterator[SmtpServer]:
-    """A port where no SMTP server listens yet (call .start() to bring it up)."""
-    server = SmtpServer(free_port(), Mailbox())
-    yield server
-    server.stop()
+from tests.livechat.requests.conftest import Clock, SmtpServer
 
 
 def worker(
