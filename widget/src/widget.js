@@ -461,10 +461,13 @@ export class Widget {
   updateBadge() {
     const badge = this.ui.badge;
     badge.hidden = this.unread === 0;
-    badge.replaceChildren(
-      el("span", { "aria-hidden": "true", text: String(this.unread) }),
-      el("span", { class: "sr-only", text: `, ${t(this.lang, "unread", this.unread)}` }),
-    );
+    badge.replaceChildren();
+    if (this.unread) {
+      badge.append(
+        el("span", { "aria-hidden": "true", text: String(this.unread) }),
+        el("span", { class: "sr-only", text: `, ${t(this.lang, "unread", this.unread)}` }),
+      );
+    }
   }
 
   // ---- connectivity --------------------------------------------------------------------------
