@@ -7,6 +7,7 @@ Each socket joins the room of its own conversation only.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -291,6 +292,11 @@ def _check_session_id(value: Any, confirmed: str | None, language: str | None = 
 
 def _language_hint(metadata: Any) -> str | None:
     """The widget's page language from metadata {"language": "fr"|"en"}, if given."""
+    if isinstance(metadata, str):  # Rasa's channel also accepts metadata as a JSON string
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return None
     if isinstance(metadata, dict) and metadata.get("language") in i18n.LANGUAGES:
         return str(metadata["language"])
     return None

@@ -402,6 +402,10 @@ async def test_widget_language_hint_is_used_when_the_text_is_not_clear(
     await client.utter("👍", metadata={"language": "fr"})
     await client.next("bot_uttered")
     assert fake_rasa.received[0]["metadata"]["language"] == "fr"
+    other = await open_chat(gateway, make_client)
+    await other.utter("42", metadata='{"language": "en"}')  # Rasa widgets may send a string
+    await other.next("bot_uttered")
+    assert fake_rasa.received[1]["metadata"]["language"] == "en"
 
 
 async def test_database_down_refuses_politely_and_keeps_the_connection(
@@ -419,3 +423,18 @@ async def test_database_down_refuses_politely_and_keeps_the_connection(
     assert (await client.next("chat_error"))["code"] == "storage_unavailable"
     assert fake_rasa.received == []  # nothing unstored goes to the bot
     assert client.sio.connected
+
+
+async def test_two_tabs_of_one_session_both_see_the_replies(
+    gateway: Gateway, make_client: Any
+) -> None:
+    first = await open_chat(gateway, make_client)
+    await first.utter("hello")  # creates the conversation
+    assert await first.next("bot_uttered") == {"text": "echo: hello"}
+    second = await open_chat(gateway, make_client, first.session_id)
+
+    await second.utter("from the second tab")
+
+    assert await second.next("bot_uttered") == {"text": "echo: from the second tab"}
+    assert await first.next("bot_uttered") == {"text": "echo: from the second tab"}
+    assert await count(gateway, Conversation) == 1
