@@ -92,7 +92,7 @@ async def test_reconnecting_resumes_the_same_conversation(stack) -> None:
     try:
         messages = await history(stack, session)
         assert messages[0]["sender"] == "citizen"
-        assert messages[0]["content"] == "Bonjour"
+        assert messages[0]["text"] == "Bonjour"
         assert "bot" in [m["sender"] for m in messages]
         await again.say("Merci!")
         assert (await again.reply())["text"]
@@ -125,7 +125,7 @@ async def test_rasa_outage_degrades_politely_and_recovers(stack) -> None:
         status, health = await fetch("GET", f"{stack.gateway_url}/health")
         assert status == 503
         assert health["dependencies"]["rasa"]["status"] == "down"
-        contents = [m["content"] for m in await history(stack, session) if m["sender"] == "citizen"]
+        contents = [m["text"] for m in await history(stack, session) if m["sender"] == "citizen"]
         assert contents == ["Bonjour", "Il y a un gros nid-de-poule devant chez moi"]
     finally:
         rasa.start(stack.log_dir)
