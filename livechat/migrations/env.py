@@ -5,6 +5,7 @@ the `alembic` command line gets the URL from DATABASE_URL (or .env) instead.
 """
 
 import asyncio
+from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -13,6 +14,9 @@ from livechat.db import Base, create_engine, import_models
 from livechat.settings import Settings
 
 config = context.config
+if config.config_file_name and "connection" not in config.attributes:
+    # The `alembic` command line: log as alembic.ini says (the gateway configures its own).
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 import_models()
 target_metadata = Base.metadata
 
