@@ -244,7 +244,9 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if not isinstance(data, dict):
             raise ChatError("invalid_payload", known_language)
         text = data.get("message")
-        language = detect_language(text) if isinstance(text, str) else None
+        limit = self.settings.max_message_length
+        # The start of an over-long message is enough to answer in its language.
+        language = detect_language(text[:limit]) if isinstance(text, str) else None
         error_language = language or known_language
         if state.session_id is None:
             raise ChatError("no_session", error_language)
@@ -255,7 +257,6 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise ChatError("not_a_string", error_language)
         if not text.strip():
             raise ChatError("empty_message", error_language)
-        limit = self.settings.max_message_length
         if len(text) > limit:
             raise ChatError("too_long", error_language, limit=limit)
         if not state.bucket.take():
