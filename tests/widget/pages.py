@@ -183,16 +183,21 @@ class ChatWidget:
 
     # ---- checks -----------------------------------------------------------------------------
 
-    def axe_violations(self, impacts: tuple[str, ...] = ("serious", "critical")) -> list[Any]:
-        """axe-core (from widget/node_modules) on the whole page, shadow DOM included."""
+    def axe_violations(
+        self, impacts: tuple[str, ...] = ("serious", "critical"), include: str | None = None
+    ) -> list[Any]:
+        """axe-core (from widget/node_modules) on the page or on `include` (a CSS selector),
+        shadow DOM included; the violations of the given impacts."""
         if not self.page.evaluate("() => Boolean(window.axe)"):
             self.page.add_script_tag(path=str(AXE))
         result = self.page.evaluate(
-            """async () => {
-                 const r = await axe.run(document, {resultTypes: ["violations"]});
+            """async (include) => {
+                 const context = include ? {include: [[include]]} : document;
+                 const r = await axe.run(context, {resultTypes: ["violations"]});
                  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                    nodes: v.nodes.map(n => ({target: n.target, summary: n.failureSummary}))}));
-               }"""
+               }""",
+            include,
         )
         return [v for v in result if v["impact"] in impacts]
 

@@ -53,7 +53,7 @@ a { color: var(--link); text-decoration: underline; }
 .heading h2 { margin: 0; font-size: 18px; line-height: 1.2; }
 .heading p { margin: 2px 0 0; font-size: 14px; }
 .header button {
-  min-width: 44px; min-height: 44px; padding: 4px 8px; border-radius: 8px;
+  min-width: 44px; min-height: 44px; padding: 4px 7px; font-size: 15px; border-radius: 8px;
   border: 2px solid currentColor; background: transparent; color: inherit; font-weight: 600;
 }
 .header button.icon-button { border-color: transparent; display: inline-flex; align-items: center; justify-content: center; }
@@ -129,6 +129,7 @@ a { color: var(--link); text-decoration: underline; }
   .root.left .dialog { left: 0; }
   .root.open .launcher { display: none; }
   .msg { max-width: 92%; }
+  .heading p { display: none; }
 }
 @media (prefers-reduced-motion: reduce) {
   *, *::before, *::after { animation: none !important; transition: none !important; scroll-behavior: auto !important; }

@@ -12,6 +12,8 @@ import { clock, download, transcriptName, transcriptText } from "./transcript.js
 
 const TYPING_TIMEOUT_MS = 20000;
 const ENDING_KINDS = new Set(["conversation_resolved", "conversation_ended", "resolved"]);
+const AGENT_ENGAGED = new Set(["queue_position", "agent_joined"]);
+const AGENT_RELEASED = new Set(["agent_left", "no_agent_available", ...ENDING_KINDS]);
 const FOCUSABLE =
   'button:not([disabled]), a[href], input:not([disabled]):not([type="hidden"]), textarea:not([disabled]), select, [tabindex]:not([tabindex="-1"])';
 
@@ -182,8 +184,7 @@ export class Widget {
     ui.launcherLabel.textContent = say("launcher");
     ui.title.textContent = (this.config.titles && this.config.titles[this.lang]) || say("title");
     ui.subtitle.textContent = say("subtitle");
-    ui.langButton.textContent = say("switchLanguageShort");
-    ui.langButton.setAttribute("aria-label", say("switchLanguage"));
+    ui.langButton.textContent = say("switchLanguage");
     ui.langButton.setAttribute("lang", other);
     ui.endButton.textContent = say("end");
     ui.endButton.setAttribute("aria-label", say("endLabel"));
@@ -334,7 +335,7 @@ export class Widget {
       const clicked = kind === "citizen" && offered.find((reply) => reply.payload === text);
       if (clicked) text = clicked.title;
       const entry = {
-        kind, text, name: m.agent_name || null, time: Date.parse(m.created_at) || Date.now(),
+        kind, text, code: m.kind || null, name: m.agent_name || null, time: Date.parse(m.created_at) || Date.now(),
         fr: m.fr, en: m.en, quickReplies: replies(m.quick_replies || m.buttons), image: imageOf(m),
         photo: m.photo_url || (m.metadata && m.metadata.photo_url) || null,
       };
@@ -343,6 +344,7 @@ export class Widget {
     });
     this.entries = [...shown.filter((e) => e.text || e.image || e.quickReplies || e.fr), ...this.pendingEntries()];
     this.renderLog();
+    this.updateAgentOption();
   }
 
   chatError(body) {
@@ -355,6 +357,7 @@ export class Widget {
   systemMessage(body) {
     this.setTyping(false);
     this.appendEntry({ kind: "system", code: body.kind, text: body.text, fr: body.fr, en: body.en, time: Date.now() }, true);
+    this.updateAgentOption();
     if (ENDING_KINDS.has(body.kind)) this.setEnded(true, this.isOpen);
   }
 
@@ -547,11 +550,21 @@ export class Widget {
     const status = this.agentStatus;
     const available = Boolean(status && status.agents_available === true);
     const hadFocus = this.shadow && this.shadow.activeElement === this.ui.agentButton;
-    this.ui.agentButton.hidden = !available || this.ended;
+    this.ui.agentButton.hidden = !available || this.ended || this.withAgent();
     if (hadFocus && this.ui.agentButton.hidden) this.ui.input.focus();
     const hours = status && !available && status.hours ? pick(this.lang, status.hours) : "";
     this.ui.hours.hidden = !hours;
     this.ui.hours.textContent = hours ? t(this.lang, "agentHours", hours) : "";
+  }
+
+  /** Whether the conversation is queued for or with an agent (no need to offer one). */
+  withAgent() {
+    let engaged = false;
+    for (const entry of this.entries) {
+      if (entry.kind === "agent" || AGENT_ENGAGED.has(entry.code)) engaged = true;
+      if (AGENT_RELEASED.has(entry.code)) engaged = false;
+    }
+    return engaged;
   }
 
   requestAgent() {
