@@ -24,6 +24,7 @@ from livechat.requests.errors import CalendarConfigError
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_SHORT_DAYS_FR = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 _MINUTES_PER_DAY = 24 * 60
 # How far next_opening() looks ahead before deciding the calendar is never open.
 _SEARCH_DAYS = 400
@@ -265,17 +266,21 @@ class BusinessCalendar:
 
     # -- words ----------------------------------------------------------------------------
 
-    def describe(self, language: str = "fr", *, with_holidays: bool = False) -> str:
-        """Human description of the hours, e.g. "du lundi au vendredi, de 7 h 30 à 18 h"."""
+    def describe(
+        self, language: str = "fr", *, with_holidays: bool = False, short: bool = False
+    ) -> str:
+        """Human description of the hours: "du lundi au vendredi, de 7 h 30 à 18 h" /
+        "Monday to Friday, 7:30 a.m. to 6:00 p.m."; ``short``: "lun. au ven., 7 h 30 à 18 h" /
+        "Mon to Fri, 7:30 a.m. to 6 p.m." (for buttons and status bars)."""
         groups = _group_days(self.week)
-        if language == "en":
-            text = "; ".join(_describe_group_en(days, ranges) for days, ranges in groups)
-            if with_holidays:
-                text += " (closed on statutory holidays)"
-        else:
-            text = "; ".join(_describe_group_fr(days, ranges) for days, ranges in groups)
-            if with_holidays:
-                text += " (fermé les jours fériés)"
+        describe = _describe_group_en if language == "en" else _describe_group_fr
+        text = "; ".join(describe(days, ranges, short) for days, ranges in groups)
+        if with_holidays:
+            text += (
+                " (closed on statutory holidays)"
+                if language == "en"
+                else " (fermé les jours fériés)"
+            )
         return text
 
 
@@ -303,37 +308,42 @@ def _time_fr(minutes: int) -> str:
     return f"{hours} h {mins:02d}" if mins else f"{hours} h"
 
 
-def _time_en(minutes: int) -> str:
+def _time_en(minutes: int, short: bool = False) -> str:
     if minutes in (0, _MINUTES_PER_DAY):
         return "midnight"
     if minutes == 12 * 60:
         return "noon"
     hours, mins = divmod(minutes, 60)
     suffix = "a.m." if hours < 12 else "p.m."
+    if short and not mins:
+        return f"{(hours - 1) % 12 + 1} {suffix}"
     return f"{(hours - 1) % 12 + 1}:{mins:02d} {suffix}"
 
 
-def _describe_group_fr(days: list[int], ranges: tuple[OpeningRange, ...]) -> str:
+def _describe_group_fr(days: list[int], ranges: tuple[OpeningRange, ...], short: bool) -> str:
+    names = _SHORT_DAYS_FR if short else _DAYS_FR
     if len(days) == 7:
         day_text = "tous les jours"
     elif len(days) == 1:
-        day_text = f"le {_DAYS_FR[days[0]]}"
+        day_text = names[days[0]] if short else f"le {names[days[0]]}"
     else:
-        day_text = f"du {_DAYS_FR[days[0]]} au {_DAYS_FR[days[-1]]}"
+        day_text = f"{'' if short else 'du '}{names[days[0]]} au {names[days[-1]]}"
     if _is_all_day(ranges):
-        return f"{day_text}, 24 heures sur 24"
-    times = " et ".join(f"de {_time_fr(r.start)} à {_time_fr(r.end)}" for r in ranges)
+        return f"{day_text}, 24 h sur 24" if short else f"{day_text}, 24 heures sur 24"
+    spans = [f"{_time_fr(r.start)} à {_time_fr(r.end)}" for r in ranges]
+    times = " et ".join(spans if short else [f"de {span}" for span in spans])
     return f"{day_text}, {times}"
 
 
-def _describe_group_en(days: list[int], ranges: tuple[OpeningRange, ...]) -> str:
+def _describe_group_en(days: list[int], ranges: tuple[OpeningRange, ...], short: bool) -> str:
+    names = [name[:3] for name in _DAYS_EN] if short else _DAYS_EN
     if len(days) == 7:
         day_text = "Every day"
     elif len(days) == 1:
-        day_text = _DAYS_EN[days[0]]
+        day_text = names[days[0]]
     else:
-        day_text = f"{_DAYS_EN[days[0]]} to {_DAYS_EN[days[-1]]}"
+        day_text = f"{names[days[0]]} to {names[days[-1]]}"
     if _is_all_day(ranges):
         return f"{day_text}, 24 hours a day"
-    times = " and ".join(f"{_time_en(r.start)} to {_time_en(r.end)}" for r in ranges)
+    times = " and ".join(f"{_time_en(r.start, short)} to {_time_en(r.end, short)}" for r in ranges)
     return f"{day_text}, {times}"

@@ -151,6 +151,10 @@ async def hours(request: web.Request) -> web.Response:
             "fr": calendar.describe("fr", with_holidays=True),
             "en": calendar.describe("en", with_holidays=True),
         },
+        "short": {
+            "fr": calendar.describe("fr", short=True),
+            "en": calendar.describe("en", short=True),
+        },
         "holiday": {
             "fr": calendar.holiday_name(now.astimezone(calendar.tz).date(), "fr"),
             "en": calendar.holiday_name(now.astimezone(calendar.tz).date(), "en"),

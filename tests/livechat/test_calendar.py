@@ -236,6 +236,18 @@ def test_describe_default_hours(calendar: BusinessCalendar) -> None:
     assert calendar.describe("en", with_holidays=True).endswith("(closed on statutory holidays)")
 
 
+def test_describe_short(calendar: BusinessCalendar) -> None:
+    assert calendar.describe("fr", short=True) == "lun. au ven., 7 h 30 à 18 h"
+    assert calendar.describe("en", short=True) == "Mon to Fri, 7:30 a.m. to 6 p.m."
+    split = BusinessCalendar(hours="Mon-Fri 07:30-18:00; Sat 09:00-12:00,13:00-16:30")
+    assert split.describe("fr", short=True) == (
+        "lun. au ven., 7 h 30 à 18 h; sam., 9 h à 12 h et 13 h à 16 h 30"
+    )
+    assert split.describe("en", short=True) == (
+        "Mon to Fri, 7:30 a.m. to 6 p.m.; Sat, 9 a.m. to noon and 1 p.m. to 4:30 p.m."
+    )
+
+
 def test_describe_several_ranges() -> None:
     calendar = BusinessCalendar(hours="Mon-Fri 07:30-18:00; Sat 09:00-12:00")
     assert (

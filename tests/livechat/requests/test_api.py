@@ -143,6 +143,10 @@ async def test_services_and_hours(requests_gateway: RequestsGateway) -> None:
     assert isinstance(hours["open"], bool)
     assert ISO_WITH_ZONE.match(hours["next_opening"])
     assert hours["description"]["fr"].startswith("du lundi au vendredi, de 7 h 30 à 18 h")
+    assert hours["short"] == {
+        "fr": "lun. au ven., 7 h 30 à 18 h",
+        "en": "Mon to Fri, 7:30 a.m. to 6 p.m.",
+    }
 
 
 async def test_staff_status_change_needs_the_token(requests_gateway: RequestsGateway) -> None:
