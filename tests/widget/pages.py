@@ -174,12 +174,12 @@ class ChatWidget:
         self.ending.locator(f'input[type="radio"][value="{value}"]').check()
         self.ending.locator('form button[type="submit"]').click()
 
-    def download_transcript(self) -> str:
-        """Click the transcript button; returns the downloaded file's text."""
+    def download_transcript(self) -> tuple[str, str]:
+        """Click the transcript button; returns the file's suggested name and its text."""
         with self.page.expect_download() as info:
             self.ending.locator("button.transcript").click()
-        path = info.value.path()
-        return Path(path).read_text(encoding="utf-8")
+        download = info.value
+        return download.suggested_filename, Path(download.path()).read_text(encoding="utf-8")
 
     # ---- checks -----------------------------------------------------------------------------
 
