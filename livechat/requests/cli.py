@@ -12,7 +12,7 @@ from typing import Any
 
 from livechat.calendar import BusinessCalendar
 from livechat.db import create_engine, create_sessionmaker
-from livechat.requests.catalogue import load_catalogue
+from livechat.requests.catalogue_loader import load_catalogue
 from livechat.requests.errors import RequestsError
 from livechat.requests.models import RequestStatus
 from livechat.requests.service import RequestService

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import web
 
@@ -21,7 +22,7 @@ from livechat.requests.appkeys import (
     OUTBOX_WORKER,
     SERVICE,
 )
-from livechat.requests.catalogue import load_catalogue
+from livechat.requests.catalogue_loader import load_catalogue
 from livechat.requests.outbox import OutboxWorker, Sender, SmtpEmailSender
 from livechat.requests.service import RequestService
 
@@ -50,12 +51,19 @@ def setup_requests(app: web.Application) -> None:
     app.cleanup_ctx.append(_requests_context)
 
 
+def media_dir(settings: object) -> Path:
+    """Where uploaded photos live: settings.media_dir, MEDIA_DIR, or var/uploads."""
+    configured = getattr(settings, "media_dir", "") or os.environ.get("MEDIA_DIR", "")
+    return Path(configured or "var/uploads")
+
+
 async def _requests_context(app: web.Application) -> AsyncIterator[None]:
     service = RequestService(
         app[keys.DB_SESSIONMAKER],
         app[CATALOGUE],
         app[CALENDAR],
         public_url=app[keys.SETTINGS].public_url,
+        media_dir=media_dir(app[keys.SETTINGS]),
     )
     app[SERVICE] = service
     senders: dict[str, Sender] = app[OUTBOX_SENDERS]

@@ -6,10 +6,12 @@ Every change is one transaction: the request, its history line and the outbox ro
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -26,12 +28,14 @@ from livechat.requests.errors import IdempotencyConflict, RequestNotFound, Valid
 from livechat.requests.models import (
     EventKind,
     OutboxKind,
+    Photo,
     RequestStatus,
     ServiceRequest,
     ServiceRequestEvent,
     SubscriptionStatus,
 )
 from livechat.requests.outbox import enqueue
+from livechat.requests.photos import find_upload
 from livechat.requests.validation import NewRequest, validate_new_request, validate_note
 
 DEFAULT_WINDOW = dt.timedelta(days=90)
@@ -70,9 +74,11 @@ class RequestService:
         calendar: BusinessCalendar,
         public_url: str = "http://127.0.0.1:8080",
         clock: Callable[[], dt.datetime] = utcnow,
+        media_dir: Path | None = None,
     ) -> None:
         self.sessionmaker, self.catalogue, self.calendar = sessionmaker, catalogue, calendar
         self.public_url, self.clock = public_url.rstrip("/"), clock
+        self.media_dir = media_dir
 
     # -- filing ---------------------------------------------------------------------------
 
@@ -117,9 +123,26 @@ class RequestService:
                 .options(selectinload(ServiceRequest.events))
             )
 
+    async def _photos(self, urls: Sequence[str]) -> list[Photo]:
+        """Photo rows for the media URLs that are files uploaded to this gateway."""
+        if self.media_dir is None:
+            return []
+        found = [
+            await asyncio.to_thread(find_upload, url, self.media_dir, self.public_url)
+            for url in urls
+        ]
+        return [
+            Photo(path=str(p.path), content_type=p.content_type, size=p.size, sha256=p.sha256)
+            for p in found
+            if p is not None
+        ]
+
     async def _insert(self, new: NewRequest) -> ServiceRequest:
         service = self.catalogue.get(new.service_code)
         now = self.clock()
+        # Our own uploads are given as /uploads/<name>: publish them as absolute URLs.
+        media_urls = [self.public_url + u if u.startswith("/") else u for u in new.media_urls]
+        photos = await self._photos(media_urls)
         async with self.sessionmaker.begin() as session:
             conversation_id = await self._conversation(session, new.conversation_id)
             request = ServiceRequest(
@@ -132,7 +155,8 @@ class RequestService:
                 address_id=new.address_id,
                 lat=new.lat,
                 long=new.long,
-                media_urls=list(new.media_urls),
+                media_urls=media_urls,
+                photos=photos,
                 contact_name=new.contact_name,
                 contact_email=new.contact_email,
                 contact_phone=new.contact_phone,

@@ -14,6 +14,7 @@ import phonenumbers
 from livechat.requests.catalogue import Catalogue
 from livechat.requests.errors import ValidationError
 from livechat.requests.models import RequestChannel, RequestStatus
+from livechat.requests.photos import UPLOADS_PATH
 
 MAX_DESCRIPTION = 4000  # Open311's limit
 MAX_ADDRESS = 255
@@ -113,7 +114,9 @@ def _media(urls: Sequence[str]) -> list[str]:
         )
     for url in clean:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_URL:
+        uploaded = url.startswith(UPLOADS_PATH) and not parts.netloc  # our own /uploads/<name>
+        web_url = parts.scheme in ("http", "https") and bool(parts.netloc)
+        if not (uploaded or web_url) or len(url) > MAX_URL:
             raise _error(
                 "media_url",
                 "media_url must be an http(s) URL",

@@ -24,7 +24,8 @@ from livechat.calendar import BusinessCalendar
 from livechat.models import Contact, Conversation
 from livechat.requests import setup
 from livechat.requests.appkeys import SERVICE
-from livechat.requests.catalogue import Catalogue, load_catalogue
+from livechat.requests.catalogue import Catalogue
+from livechat.requests.catalogue_loader import load_catalogue
 from livechat.requests.service import RequestService
 from livechat.settings import Settings
 

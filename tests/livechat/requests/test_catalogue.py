@@ -9,12 +9,8 @@ from typing import Any
 
 import pytest
 
-from livechat.requests.catalogue import (
-    DEFAULT_PATH,
-    Catalogue,
-    load_catalogue,
-    parse_catalogue,
-)
+from livechat.requests.catalogue import Catalogue
+from livechat.requests.catalogue_loader import DEFAULT_PATH, load_catalogue, parse_catalogue
 from livechat.requests.errors import CatalogueError, RequestsError, UnknownService, ValidationError
 
 DESIGN_CODES = {
