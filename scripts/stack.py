@@ -79,22 +79,28 @@ class Service:
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
-    def stop(self, timeout: float = 15.0) -> None:
-        """SIGTERM the process group, SIGKILL what is left after the timeout."""
-        if self.process is None or self.process.poll() is not None:
+    def terminate(self) -> None:
+        """Ask the whole process group to stop (SIGTERM); see wait_stopped."""
+        if self.process is not None and self.process.poll() is None:
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+
+    def wait_stopped(self, deadline: float) -> None:
+        """Wait for the group leader until the deadline, then SIGKILL whatever is left."""
+        if self.process is None:
             return
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            self.process.wait(timeout)
+            self.process.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(5)
-        # Children that outlived the leader are still in its group.
+            pass
+        # Children that outlived the leader (or a leader past the deadline) are still in its group.
         with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(5)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.terminate()
+        self.wait_stopped(time.monotonic() + timeout)
 
 
 @dataclass
@@ -208,9 +214,13 @@ class Stack:
             time.sleep(0.5)
         raise StackError(f"{service.name} not ready in time:\n{service.log_tail()}")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop every service at once: a graceful stop each, then SIGKILL after the timeout."""
         for service in reversed(self.services):
-            service.stop()
+            service.terminate()
+        deadline = time.monotonic() + timeout
+        for service in reversed(self.services):
+            service.wait_stopped(deadline)
 
     def service(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)
