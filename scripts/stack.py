@@ -89,10 +89,8 @@ class Service:
         """Wait for the group leader until the deadline, then SIGKILL whatever is left."""
         if self.process is None:
             return
-        try:
+        with suppress(subprocess.TimeoutExpired):
             self.process.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
         # Children that outlived the leader (or a leader past the deadline) are still in its group.
         with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
