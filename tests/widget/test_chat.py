@@ -197,3 +197,27 @@ def test_server_errors_are_shown_in_the_ui_language(chat: ChatWidget, gateway: F
     expect(chat.log.locator(".msg.citizen.failed .state")).to_have_text("Non envoyé")
     chat.switch_language()
     expect(chat.notes().last).to_have_text("The message is empty.")
+
+
+def test_typing_indicator_while_the_bot_answers(chat: ChatWidget, gateway: FakeGateway) -> None:
+    gateway.state.reply_delay = 2.0
+    chat.open()
+    chat.send("Bonjour")
+    expect(chat.typing).to_have_text("L'assistant écrit…")
+    chat.wait_for_bot("Vous avez écrit : Bonjour")
+    expect(chat.typing).to_have_text("")
+
+
+def test_messages_arriving_while_closed_are_counted_on_the_launcher(
+    chat: ChatWidget, gateway: FakeGateway
+) -> None:
+    chat.open()
+    chat.send("Bonjour")
+    chat.wait_for_bot("Vous avez écrit : Bonjour")
+    chat.close()
+    gateway.emit("bot_uttered", {"text": "Votre demande a été transmise."}, chat.session_id())
+    expect(chat.launcher).to_have_accessible_name("Clavarder avec le 311 (1 nouveau message)")
+    expect(chat.host.locator(".badge")).to_have_text("1(1 nouveau message)")
+    chat.open()
+    expect(chat.launcher).to_have_accessible_name("Clavarder avec le 311")
+    chat.wait_for_bot("Votre demande a été transmise.")

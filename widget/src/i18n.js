@@ -60,7 +60,7 @@ const TEXTS = {
     image: "Image envoyée par l'assistant",
     photoAlt: "Photo jointe",
     newWindow: "(s'ouvre dans une nouvelle fenêtre)",
-    unread: (n) => `${n} nouveau(x) message(s)`,
+    unread: (n) => (n === 1 ? "(1 nouveau message)" : `(${n} nouveaux messages)`),
   },
   en: {
     title: "311 Services",
@@ -117,7 +117,7 @@ const TEXTS = {
     image: "Image sent by the assistant",
     photoAlt: "Attached photo",
     newWindow: "(opens in a new window)",
-    unread: (n) => `${n} new message(s)`,
+    unread: (n) => (n === 1 ? "(1 new message)" : `(${n} new messages)`),
   },
 };
 

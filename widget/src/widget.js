@@ -468,7 +468,7 @@ export class Widget {
     if (this.unread) {
       badge.append(
         el("span", { "aria-hidden": "true", text: String(this.unread) }),
-        el("span", { class: "sr-only", text: `, ${t(this.lang, "unread", this.unread)}` }),
+        el("span", { class: "sr-only", text: t(this.lang, "unread", this.unread) }),
       );
     }
   }
