@@ -61,6 +61,21 @@ class Sender(enum.StrEnum):
     SYSTEM = "system"
 
 
+class DeliveryStatus(enum.StrEnum):
+    """Where an outgoing SMS is, as Twilio's status callbacks tell (livechat.sms)."""
+
+    ACCEPTED = "accepted"
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
 def _one_of(column: str, values: type[enum.StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
@@ -77,6 +92,8 @@ class Contact(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the number texted STOP: no SMS of any kind goes to it until START.
+    sms_opted_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     conversations: Mapped[list[Conversation]] = relationship(
         back_populates="contact", cascade="all, delete-orphan", passive_deletes=True
@@ -143,6 +160,9 @@ class Message(Base):
     # Internal notes between agents: never shown to the citizen.
     private: Mapped[bool] = mapped_column(Boolean(), default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Outgoing SMS: Twilio's latest delivery status and error code (status callbacks).
+    delivery_status: Mapped[str | None] = mapped_column(String(16))
+    delivery_error: Mapped[str | None] = mapped_column(String(32))
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
@@ -150,5 +170,6 @@ class Message(Base):
         CheckConstraint(_one_of("direction", Direction), name="direction"),
         CheckConstraint(_one_of("sender", Sender), name="sender"),
         CheckConstraint("language IN ('fr', 'en')", name="language"),
+        CheckConstraint(_one_of("delivery_status", DeliveryStatus), name="delivery_status"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
     )
