@@ -56,6 +56,9 @@ class Settings:
     max_message_length: int = 2000
     rate_limit_burst: int = 10
     rate_limit_per_minute: int = 30
+    # SMS (livechat.sms): messages per number per minute; delay before re-sending a failed SMS.
+    sms_rate_limit_per_minute: int = 10
+    sms_retry_delay: float = 30.0
     log_level: str = "INFO"
     log_format: str = "json"
 
@@ -229,6 +232,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_message_length": _int_between(1, 100_000),
     "rate_limit_burst": _int_between(1, 10_000),
     "rate_limit_per_minute": _int_between(1, 100_000),
+    "sms_rate_limit_per_minute": _int_between(1, 10_000),
+    "sms_retry_delay": _positive_float,
     "city_tz": _timezone,
     "holidays_province": _province,
     "business_hours": _business_hours,
