@@ -140,8 +140,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         stack = Stack(
             rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port(),
             log_dir=Path(work) / "log", tracker_db=Path(work) / "tracker.db",
+            # A citizen is limited to 30 messages a minute; the bench's simulated ones are not.
             gateway_env={"DATABASE_URL": f"sqlite+aiosqlite:///{work}/livechat.db",
-                         "LOG_LEVEL": "WARNING"},
+                         "LOG_LEVEL": "WARNING", "RATE_LIMIT_BURST": "10000",
+                         "RATE_LIMIT_PER_MINUTE": "100000"},
         )
         print("==> starting the stack on free ports", flush=True)
         started = time.perf_counter()

@@ -12,6 +12,10 @@ from typing import Any
 import socketio
 
 
+class ChatErrorReceived(Exception):
+    """The gateway answered with a chat_error instead of a reply."""
+
+
 class CitizenClient:
     """One browser tab of the web chat: session_request, user_uttered, bot_uttered."""
 
@@ -63,8 +67,20 @@ class CitizenClient:
         return await self.sio.call("user_uttered", payload, timeout=timeout)
 
     async def reply(self, timeout: float = 60) -> dict[str, Any]:
-        """The next bot_uttered event."""
-        return await asyncio.wait_for(self.replies.get(), timeout)
+        """The next bot_uttered event; a chat_error that comes first is raised."""
+        reply = asyncio.ensure_future(self.replies.get())
+        error = asyncio.ensure_future(self.errors.get())
+        done, pending = await asyncio.wait({reply, error}, timeout=timeout,
+                                           return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        if reply in done:
+            if error in done:
+                self.errors.put_nowait(error.result())
+            return reply.result()
+        if error in done:
+            raise ChatErrorReceived(error.result())
+        raise TimeoutError(f"no bot_uttered within {timeout} s")
 
     async def ask(self, text: str, timeout: float = 60) -> tuple[dict[str, Any], float]:
         """Send a message, wait for the first reply; returns it and the round trip in seconds."""
