@@ -6,7 +6,9 @@ GATEWAY     := .venvs/gateway/bin
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run test lint bench eval soak venvs model chromium validate test-bot test-stories test-gateway clean help
+WIDGET      := widget/dist/city311-widget.js
+
+.PHONY: run test lint bench eval soak venvs model chromium widget validate test-bot test-stories test-gateway clean help
 
 help:
 	@echo "make run    install what is missing, train if needed, start the three processes"
@@ -23,7 +25,13 @@ model: venvs
 chromium:
 	@$(BOOTSTRAP) chromium
 
-run: model
+# The web-chat widget bundle (Node + npm; exact versions from widget/package-lock.json).
+widget: $(WIDGET)
+$(WIDGET): $(shell find widget/src -type f 2>/dev/null) widget/build.mjs widget/package-lock.json
+	@echo "==> building the web-chat widget"
+	@widget/build.sh
+
+run: model $(WIDGET)
 	@$(GATEWAY)/python -m livechat migrate
 	@$(PY) scripts/run.py
 
@@ -37,8 +45,8 @@ test-stories: model
 test-bot: venvs
 	@scripts/pytest.sh $(BOT)/python tests/bot
 
-test-gateway: model chromium
-	@scripts/pytest.sh $(GATEWAY)/python tests/livechat tests/integration
+test-gateway: model chromium $(WIDGET)
+	@scripts/pytest.sh $(GATEWAY)/python tests/livechat tests/widget tests/console tests/integration
 
 test: lint validate test-bot test-stories test-gateway
 
