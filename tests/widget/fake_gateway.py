@@ -43,6 +43,9 @@ class FakeState:
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     ratings: list[dict[str, Any]] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
+    typing: list[dict[str, Any]] = field(default_factory=list)
+    # Whether the end_conversation ack names the conversation and its survey URL.
+    end_ack_survey: bool = True
     # None: the status endpoint answers 404 (a gateway without it).
     agents_available: bool | None = False
     reply_delay: float = 0.4
@@ -69,6 +72,11 @@ class FakeState:
         }
         self.histories.setdefault(session_id, []).append(item)
         return item
+
+
+def conversation_id(session_id: str) -> str:
+    """The fake's public conversation id of a session (one conversation a session)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, session_id).hex
 
 
 def canned_replies(text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
@@ -220,8 +228,7 @@ def build_app(state: FakeState) -> tuple[web.Application, socketio.AsyncServer]:
             ]
             for notice in notices:
                 notice["text"] = notice["fr"] if fr else notice["en"]
-                state.store(session_id, "system", **notice)
-                await sio.emit("system_message", notice, room=session_id)
+                await system_message(session_id, notice)
                 await asyncio.sleep(state.reply_delay)
             reply = {"text": "Bonjour, ici Marie. Comment puis-je vous aider?" if fr
                      else "Hello, Marie here. How can I help?",
@@ -233,6 +240,18 @@ def build_app(state: FakeState) -> tuple[web.Application, socketio.AsyncServer]:
             state.store(session_id, "bot", text=reply.get("text"),
                         **{k: reply[k] for k in ("quick_replies", "attachment") if k in reply})
             await sio.emit("bot_uttered", reply, room=session_id)
+
+    async def system_message(session_id: str, notice: dict[str, Any]) -> None:
+        """As docs/agent-protocol.md §5: stored, sent, and doubled as a system bot_uttered."""
+        state.store(session_id, "system", **notice)
+        await sio.emit("system_message", notice, room=session_id)
+        await sio.emit("bot_uttered", {"text": notice["text"], "sender": "system",
+                                       "kind": notice["kind"]}, room=session_id)
+
+    @sio.on("typing")
+    async def typing(sid: str, data: Any = None) -> dict[str, Any]:
+        state.typing.append(data)
+        return {"ok": True}
 
     @sio.on("history_request")
     async def history_request(sid: str, data: Any = None) -> dict[str, Any]:
@@ -246,13 +265,25 @@ def build_app(state: FakeState) -> tuple[web.Application, socketio.AsyncServer]:
         rating = (data or {}).get("rating")
         if not isinstance(rating, int) or not 1 <= rating <= 5:
             return {"ok": False, "error": "invalid_rating"}
-        state.ratings.append({"session_id": sessions.get(sid), **data})
+        state.ratings.append({"via": "socket", "session_id": sessions.get(sid), **data})
         return {"ok": True}
 
     @sio.on("end_conversation")
     async def end_conversation(sid: str, data: Any = None) -> dict[str, Any]:
-        state.ended.append(sessions.get(sid, ""))
-        return {"ok": True}
+        session_id = sessions.get(sid, "")
+        state.ended.append(session_id)
+        if not state.end_ack_survey:
+            return {"ok": True}
+        return {"ok": True, "conversation_id": conversation_id(session_id),
+                "survey_url": "/api/v1/surveys"}
+
+    async def survey(request: web.Request) -> web.Response:
+        cors = {"Access-Control-Allow-Origin": "*"}
+        body = await request.json()
+        if not isinstance(body.get("rating"), int) or not 1 <= body["rating"] <= 5:
+            return web.json_response({"error": "invalid_rating"}, status=400, headers=cors)
+        state.ratings.append({"via": "http", **body})
+        return web.json_response({}, status=201, headers=cors)
 
     async def page(request: web.Request) -> web.FileResponse:
         return web.FileResponse(DEMO / ("en.html" if request.path == "/en" else "index.html"))
@@ -328,5 +359,7 @@ def build_app(state: FakeState) -> tuple[web.Application, socketio.AsyncServer]:
     app.router.add_get("/api/v1/livechat/status", status)
     app.router.add_post("/api/v1/uploads", upload)
     app.router.add_route("OPTIONS", "/api/v1/uploads", preflight)
+    app.router.add_post("/api/v1/surveys", survey)
+    app.router.add_route("OPTIONS", "/api/v1/surveys", preflight)
     app.router.add_get("/uploads/{name}", uploaded)
     return app, sio

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.widget.fake_gateway import FakeGateway
+from tests.widget.fake_gateway import FakeGateway, conversation_id
 from tests.widget.pages import ChatWidget
 
 pytestmark = pytest.mark.browser
@@ -50,7 +50,9 @@ def test_rating_with_the_keyboard_and_transcript(chat: ChatWidget, gateway: Fake
     chat.page.keyboard.press("Enter")
     expect(chat.ending.locator(".rating [role=status]")).to_have_text(
         "Merci pour votre évaluation!")
-    assert gateway.state.ratings == [{"session_id": session, "rating": 4, "language": "fr"}]
+    assert gateway.state.ratings == [{"via": "http", "rating": 4, "channel": "web",
+                                      "conversation_id": conversation_id(session),
+                                      "language": "fr"}]
     assert gateway.state.ended == [session]
 
     name, text = chat.download_transcript()
@@ -86,17 +88,46 @@ def test_a_new_conversation_starts_a_new_session(chat: ChatWidget, gateway: Fake
     assert gateway.state.citizen_texts(second) == ["Autre chose"]
 
 
-def test_the_gateway_can_end_the_conversation(chat: ChatWidget, gateway: FakeGateway) -> None:
+def test_without_survey_details_the_rating_goes_over_the_socket(
+    chat: ChatWidget, gateway: FakeGateway
+) -> None:
+    gateway.state.end_ack_survey = False
     converse(chat)
-    gateway.emit("system_message", {
-        "kind": "conversation_resolved", "text": "La conversation a été fermée par l'agent.",
-        "fr": "La conversation a été fermée par l'agent.",
-        "en": "The agent closed the conversation."}, chat.session_id())
+    chat.end_conversation()
+    chat.rate(5)
+    expect(chat.ending.locator(".rating [role=status]")).to_have_text(
+        "Merci pour votre évaluation!")
+    assert gateway.state.ratings == [{"via": "socket", "session_id": chat.session_id(),
+                                      "rating": 5, "language": "fr"}]
+
+
+def test_the_gateway_can_end_the_conversation(chat: ChatWidget, gateway: FakeGateway) -> None:
+    """An agent resolves it: `resolved` then `survey` (each doubled as a system bot_uttered)."""
+    converse(chat)
+    session = chat.session_id()
+    resolved = {"kind": "resolved", "text": "La conversation a été fermée par l'agent.",
+                "fr": "La conversation a été fermée par l'agent.",
+                "en": "The agent closed the conversation."}
+    survey = {"kind": "survey", "conversation_id": "ab" * 16, "survey_url": "/api/v1/surveys",
+              "text": "Êtes-vous satisfait? Répondez de 1 à 5.",
+              "fr": "Êtes-vous satisfait? Répondez de 1 à 5.",
+              "en": "Were you satisfied? Answer from 1 to 5.",
+              "quick_replies": [{"title": str(n), "payload": str(n)} for n in range(1, 6)]}
+    for notice in (resolved, survey):
+        gateway.emit("system_message", notice, session)
+        gateway.emit("bot_uttered", {"text": notice["text"], "sender": "system",
+                                     "kind": notice["kind"]}, session)
     expect(chat.ending).to_be_visible()
-    expect(chat.notes().last).to_have_text("La conversation a été fermée par l'agent.")
+    expect(chat.notes()).to_have_text([resolved["fr"], survey["fr"]])
+    expect(chat.log.locator(".replies")).to_have_count(0)  # the panel replaces the 1-5 buttons
     assert chat.focused()["name"] == "La conversation est terminée."
     chat.switch_language()
     expect(chat.ending.locator("h3")).to_have_text("The conversation has ended.")
+    expect(chat.notes().first).to_have_text("The agent closed the conversation.")
+    chat.rate(2)
+    expect(chat.ending.locator(".rating [role=status]")).to_have_text("Thank you for your rating!")
+    assert gateway.state.ratings == [{"via": "http", "rating": 2, "channel": "web",
+                                      "conversation_id": "ab" * 16, "language": "en"}]
     name, text = chat.download_transcript()
     assert name.startswith("transcript-311-")
     assert "311 conversation transcript" in text

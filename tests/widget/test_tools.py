@@ -131,9 +131,22 @@ def test_agent_option_follows_availability(context: BrowserContext, gateway: Fak
         "Marie, agente du 311, s'est jointe à la conversation.")
     agent_message = chat.wait_for_bot("Bonjour, ici Marie.")
     expect(agent).to_be_hidden()  # queued / with an agent: no need to offer one
+    # System notices arrive twice (system_message + system bot_uttered): shown once.
+    expect(chat.notes()).to_have_count(2)
+    # The agent's typing is shown; the citizen's is forwarded.
+    gateway.emit("typing", {"typing": True, "sender": "agent", "agent_name": "Marie"},
+                 chat.session_id())
+    expect(chat.typing).to_have_text("Marie écrit…")
+    gateway.emit("typing", {"typing": False, "sender": "agent", "agent_name": "Marie"},
+                 chat.session_id())
+    expect(chat.typing).to_have_text("")
+    chat.input.press_sequentially("Merci")
+    chat.input.press("Enter")
+    chat.wait_for_citizen("Merci")
+    assert gateway.state.typing[0] == {"typing": True, "session_id": chat.session_id()}
+    assert gateway.state.typing[-1] == {"typing": False, "session_id": chat.session_id()}
     expect(chat.log.locator(".msg.agent .who")).to_have_text("Agent — Marie : ")
-    sent = gateway.state.received[-1]
-    assert sent["message"] == "/request_human"
+    [sent] = [r for r in gateway.state.received if r["message"] == "/request_human"]
     assert sent["metadata"]["request_human"] is True
     assert sent["metadata"]["display_text"] == "Je voudrais parler à un agent."
     chat.screenshot("agent_joined")
@@ -141,7 +154,7 @@ def test_agent_option_follows_availability(context: BrowserContext, gateway: Fak
     # After a reload the history shows the same, system notices and agent name included.
     page.reload()
     chat.open()
-    expect(chat.citizen_messages()).to_have_text(["Je voudrais parler à un agent."])
+    expect(chat.citizen_messages()).to_have_text(["Je voudrais parler à un agent.", "Merci"])
     expect(chat.notes()).to_have_count(2)
     expect(chat.log.locator(".msg.agent .who")).to_have_text("Agent — Marie : ")
     chat.switch_language()
@@ -149,3 +162,21 @@ def test_agent_option_follows_availability(context: BrowserContext, gateway: Fak
     assert agent_message.is_visible()
 
     expect(agent).to_be_hidden()
+
+
+def test_quick_replies_of_a_system_notice(chat: ChatWidget, gateway: FakeGateway) -> None:
+    """Outside business hours the gateway offers to leave a message (quick reply on a notice)."""
+    chat.open()
+    chat.send("Bonjour")
+    chat.wait_for_bot("Vous avez écrit : Bonjour")
+    text = "Nos agents sont disponibles du lundi au vendredi, de 7 h 30 à 18 h."
+    gateway.emit("system_message", {
+        "kind": "offline", "text": text, "fr": text,
+        "en": "Our agents are available Monday to Friday, 7:30 a.m. to 6 p.m.",
+        "quick_replies": [{"title": "Laisser un message", "payload": "/leave_message"}],
+    }, chat.session_id())
+    expect(chat.notes()).to_have_text([text + "Laisser un message"])
+    chat.quick_reply("Laisser un message").click()
+    chat.wait_for_citizen("Laisser un message")
+    assert gateway.state.received[-1]["message"] == "/leave_message"
+    assert gateway.state.received[-1]["metadata"]["display_text"] == "Laisser un message"

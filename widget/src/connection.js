@@ -53,6 +53,12 @@ export class Connection {
     socket.on("history", (data) => this.history(data));
     socket.on("chat_error", (data) => data && this.handlers.onChatError(data));
     socket.on("system_message", (data) => data && this.handlers.onSystem(data));
+    socket.on("typing", (data) => data && this.handlers.onTyping(data));
+  }
+
+  /** Tell the agent whether the citizen is typing (no ack needed; dropped when offline). */
+  typing(on) {
+    if (this.ready && this.connected) this.socket.emit("typing", { typing: on, session_id: this.sessionId });
   }
 
   get connected() {

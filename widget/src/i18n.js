@@ -20,6 +20,7 @@ const TEXTS = {
     welcome:
       "Bonjour! Je suis l'assistant virtuel du 311. Posez votre question ou signalez un problème (nid-de-poule, collecte manquée, lampadaire…). En cas d'urgence, composez le 911.",
     typing: "L'assistant écrit…",
+    agentTyping: (name) => `${name} écrit…`,
     offline:
       "Connexion perdue. Vos messages seront envoyés dès le retour de la connexion.",
     queued: "En attente d'envoi",
@@ -79,6 +80,7 @@ const TEXTS = {
     welcome:
       "Hello! I am the 311 virtual assistant. Ask your question or report a problem (pothole, missed collection, streetlight…). In an emergency, dial 911.",
     typing: "The assistant is typing…",
+    agentTyping: (name) => `${name} is typing…`,
     offline: "Connection lost. Your messages will be sent as soon as the connection is back.",
     queued: "Waiting to be sent",
     failed: "Not sent",

@@ -66,3 +66,14 @@ export function uploadPhoto(url, sessionId, file, onProgress) {
   });
   return { promise, abort: () => xhr.abort() };
 }
+
+/** POST a satisfaction rating to the gateway's survey URL; rejects unless 2xx. */
+export async function postSurvey(url, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "omit",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`survey refused: ${response.status}`);
+}

@@ -5,13 +5,14 @@ import { Connection } from "./connection.js";
 import { el, icon } from "./dom.js";
 import { normalizeLanguage, pick, t } from "./i18n.js";
 import { renderText, safeUrl } from "./richtext.js";
-import { PHOTO_TYPES, checkPhoto, fetchAgentStatus, uploadPhoto } from "./services.js";
+import { PHOTO_TYPES, checkPhoto, fetchAgentStatus, postSurvey, uploadPhoto } from "./services.js";
 import { Store } from "./storage.js";
 import { CSS } from "./styles.js";
 import { clock, download, transcriptName, transcriptText } from "./transcript.js";
 
 const TYPING_TIMEOUT_MS = 20000;
-const ENDING_KINDS = new Set(["conversation_resolved", "conversation_ended", "resolved"]);
+const ENDING_KINDS = new Set(["resolved", "survey", "conversation_resolved", "conversation_ended"]);
+const CITIZEN_TYPING_MS = 3000;
 const AGENT_ENGAGED = new Set(["queue_position", "agent_joined"]);
 const AGENT_RELEASED = new Set(["agent_left", "no_agent_available", ...ENDING_KINDS]);
 const FOCUSABLE =
@@ -37,6 +38,7 @@ export class Widget {
       onHistory: (messages) => this.historyReceived(messages),
       onChatError: (body) => this.chatError(body),
       onSystem: (body) => this.systemMessage(body),
+      onTyping: (body) => this.agentTyping(body),
       onDelivered: (item) => this.delivered(item),
       onRefused: (item) => this.refused(item),
       language: () => this.lang,
@@ -122,7 +124,10 @@ export class Widget {
           this.submit();
         }
       },
-      oninput: () => this.autosize(),
+      oninput: () => {
+        this.autosize();
+        this.citizenTyping();
+      },
     });
     ui.sendLabel = el("span", { class: "sr-only" });
     ui.sendButton = el("button", { type: "submit", class: "send" }, [icon("send"), ui.sendLabel]);
@@ -283,6 +288,10 @@ export class Widget {
     if (!text) return;
     this.ui.input.value = "";
     this.autosize();
+    if (this.typingSentAt) {
+      this.typingSentAt = 0;
+      this.connection.typing(false);
+    }
     this.sendText(text);
   }
 
@@ -313,6 +322,8 @@ export class Widget {
   }
 
   botUttered(data) {
+    // The gateway doubles each system_message as a bot_uttered for plain Rasa widgets.
+    if (data.sender === "system") return this.systemMessage(data, true);
     this.setTyping(false);
     const entry = {
       kind: data.sender === "agent" ? "agent" : "bot",
@@ -339,6 +350,7 @@ export class Widget {
         fr: m.fr, en: m.en, quickReplies: replies(m.quick_replies || m.buttons), image: imageOf(m),
         photo: m.photo_url || (m.metadata && m.metadata.photo_url) || null,
       };
+      if (entry.code === "survey") entry.quickReplies = null;
       if (kind !== "citizen") offered = entry.quickReplies || [];
       return entry;
     });
@@ -354,11 +366,42 @@ export class Widget {
     this.appendEntry({ kind: "error", code: body.code, text: body.text, fr: body.fr, en: body.en, time: Date.now() }, true);
   }
 
-  systemMessage(body) {
+  systemMessage(body, viaBotUttered = false) {
     this.setTyping(false);
-    this.appendEntry({ kind: "system", code: body.kind, text: body.text, fr: body.fr, en: body.en, time: Date.now() }, true);
+    const code = body.kind || null;
+    // A survey's 1-5 quick replies are replaced by the rating panel.
+    const quickReplies = code === "survey" ? null : replies(body.quick_replies || body.buttons);
+    if (body.conversation_id && body.survey_url) {
+      this.survey = { conversationId: String(body.conversation_id), url: String(body.survey_url) };
+      this.store.setJSON("survey", this.survey);
+    }
+    const twin = this.entries.slice(-4).find((e) => e.kind === "system" && e.code === code
+      && (e.text === body.text || (body.fr && e.fr === body.fr)));
+    if (twin) {
+      if (!viaBotUttered && (body.fr || body.en || quickReplies)) {
+        Object.assign(twin, { fr: body.fr, en: body.en, quickReplies: quickReplies || twin.quickReplies });
+        twin.node.replaceWith(this.entryNode(twin, twin === this.entries[this.entries.length - 1]));
+      }
+    } else if (body.text || body.fr || body.en) {
+      this.appendEntry({ kind: "system", code, text: body.text, fr: body.fr, en: body.en, quickReplies, time: Date.now() }, true);
+    }
+    if (ENDING_KINDS.has(code) && !this.ended) this.setEnded(true, this.isOpen);
     this.updateAgentOption();
-    if (ENDING_KINDS.has(body.kind)) this.setEnded(true, this.isOpen);
+  }
+
+  agentTyping(body) {
+    if (body.sender && body.sender !== "agent") return;
+    this.setTyping(Boolean(body.typing), body.agent_name);
+  }
+
+  /** Typing in the message box: tell an agent (at most every few seconds). */
+  citizenTyping() {
+    if (!this.withAgent()) return;
+    const now = Date.now();
+    if (!this.typingSentAt || now - this.typingSentAt > CITIZEN_TYPING_MS) {
+      this.typingSentAt = now;
+      this.connection.typing(true);
+    }
   }
 
   /** A message of the widget itself (not sent anywhere), in both languages. */
@@ -397,7 +440,8 @@ export class Widget {
 
   entryNode(entry, isLast) {
     if (entry.kind === "system" || entry.kind === "error") {
-      entry.node = el("p", { class: `note ${entry.kind}`, text: pick(this.lang, entry) });
+      entry.node = el("div", { class: `note ${entry.kind}` }, [pick(this.lang, entry)]);
+      if (isLast && entry.quickReplies) entry.node.appendChild(this.repliesNode(entry.quickReplies));
       return entry.node;
     }
     const who = entry.kind === "citizen" ? t(this.lang, "you")
@@ -416,17 +460,17 @@ export class Widget {
     if (picture) {
       node.appendChild(el("img", { src: picture, alt: t(this.lang, entry.image ? "image" : "photoAlt"), loading: "lazy" }));
     }
-    if (isLast && entry.quickReplies) {
-      node.appendChild(el("div", { class: "replies", role: "group", "aria-label": t(this.lang, "replies") },
-        entry.quickReplies.map((reply) => el("button", {
-          type: "button", text: reply.title, onclick: () => this.chooseReply(reply),
-        }))));
-    }
+    if (isLast && entry.quickReplies) node.appendChild(this.repliesNode(entry.quickReplies));
     entry.stateNode = el("span", { class: "state" });
     node.appendChild(el("div", { class: "meta" }, [el("time", { text: clock(entry.time, this.lang) }), " ", entry.stateNode]));
     entry.node = node;
     this.updateState(entry);
     return node;
+  }
+
+  repliesNode(list) {
+    return el("div", { class: "replies", role: "group", "aria-label": t(this.lang, "replies") },
+      list.map((reply) => el("button", { type: "button", text: reply.title, onclick: () => this.chooseReply(reply) })));
   }
 
   updateState(entry) {
@@ -450,13 +494,14 @@ export class Widget {
     input.style.height = `${Math.min(input.scrollHeight + 4, 120)}px`;
   }
 
-  setTyping(on) {
+  setTyping(on, agentName) {
     clearTimeout(this.timers.typing);
     this.ui.typing.replaceChildren();
+    this.typingAgent = on ? agentName || null : null;
     if (!on) return;
     this.ui.typing.append(
       el("span", { class: "dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]),
-      t(this.lang, "typing"),
+      agentName ? t(this.lang, "agentTyping", agentName) : t(this.lang, "typing"),
     );
     this.timers.typing = setTimeout(() => this.setTyping(false), TYPING_TIMEOUT_MS);
   }
@@ -532,7 +577,10 @@ export class Widget {
       const url = await this.upload.promise;
       this.sendText(t(this.lang, "photoText", url), { photo_url: url }, null, { photo: url });
     } catch (error) {
-      if (!error.aborted) this.localNote("photoFailed");
+      const message = error.body && error.body.message;
+      if (message && (message.fr || message.en)) {
+        this.appendEntry({ kind: "error", code: error.body.error, fr: message.fr, en: message.en, time: Date.now() });
+      } else if (!error.aborted) this.localNote("photoFailed");
     } finally {
       const focusWasInUpload = ui.upload.contains(this.shadow.activeElement);
       this.upload = null;
@@ -579,11 +627,16 @@ export class Widget {
     this.store.set("lang", this.lang);
     this.applyTexts();
     this.renderLog();
-    if (this.ui.typing.childNodes.length) this.setTyping(true);
+    if (this.ui.typing.childNodes.length) this.setTyping(true, this.typingAgent);
   }
 
   endConversation() {
-    this.connection.call("end_conversation", {}).catch(() => {});
+    this.connection.call("end_conversation", {}).then((ack) => {
+      if (ack && ack.conversation_id && ack.survey_url) {
+        this.survey = { conversationId: String(ack.conversation_id), url: String(ack.survey_url) };
+        this.store.setJSON("survey", this.survey);
+      }
+    }).catch(() => {});
     this.setEnded(true, true);
   }
 
@@ -611,7 +664,15 @@ export class Widget {
     }
     this.ui.ratingSubmit.disabled = true;
     try {
-      await this.connection.call("satisfaction", { rating: Number(chosen.value), language: this.lang });
+      const rating = Number(chosen.value);
+      const survey = this.survey || this.store.getJSON("survey", null);
+      if (survey) {
+        await postSurvey(new URL(survey.url, this.config.server + "/").href, {
+          rating, conversation_id: survey.conversationId, channel: "web", language: this.lang,
+        });
+      } else {
+        await this.connection.call("satisfaction", { rating, language: this.lang });
+      }
       this.store.set("rated", chosen.value);
       status.textContent = t(this.lang, "ratingThanks");
       this.ui.radios.forEach((radio) => (radio.disabled = true));
@@ -629,6 +690,8 @@ export class Widget {
   restart() {
     this.connection.newSession();
     this.store.remove("rated");
+    this.store.remove("survey");
+    this.survey = null;
     this.entries = [];
     this.ui.radios.forEach((radio) => {
       radio.checked = false;
