@@ -1,0 +1,332 @@
+"""The SMS channel over Twilio: the incoming-message webhook and the status callback.
+
+`POST /webhooks/twilio/sms` checks Twilio's signature, stores the message (its MessageSid is the
+unique `source_id`, so a retried webhook is stored once), answers empty TwiML at once and
+handles the message in the background, in arrival order per number: keywords (STOP, START,
+HELP, "Oui"), the rate limit, numbered choices, then the conversation router.
+`POST /webhooks/twilio/status` records delivery statuses of what we sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import phonenumbers
+from aiohttp import web
+from multidict import MultiDictProxy
+from sqlalchemy.exc import IntegrityError
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+from twilio.twiml.messaging_response import MessagingResponse
+
+from livechat.calendar import BusinessCalendar
+from livechat.conversations.router import ConversationRouter
+from livechat.conversations.store import ConversationInfo, ConversationStore, MessageInfo
+from livechat.errors import LivechatError, StorageUnavailable
+from livechat.language import detect_language
+from livechat.logging import mask_contacts
+from livechat.models import ConversationStatus, DeliveryStatus, Direction, Sender
+from livechat.settings import Settings
+from livechat.sms import texts
+from livechat.sms.delivery import SmsSender
+from livechat.sms.keywords import Keyword, KeywordKind, choice_number, fold, match_keyword
+from livechat.sms.ratelimit import PhoneRateLimiter
+
+log = logging.getLogger(__name__)
+
+SMS_PATH = "/webhooks/twilio/sms"
+STATUS_PATH = "/webhooks/twilio/status"
+EMPTY_TWIML = "<Response/>"
+MAX_MEDIA = 10  # Twilio sends at most 10 media per MMS
+
+# "Oui"/"Yes": confirm the number's pending subscriptions; returns the reference numbers.
+ConfirmSubscriptions = Callable[[str], Awaitable[list[str]]]
+
+
+def normalise_phone(raw: str, region: str = "CA") -> str | None:
+    """E.164 form of a phone number (Canadian numbers may omit +1), None when not a number."""
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _twiml(text: str | None = None) -> web.Response:
+    if text is None:
+        body = EMPTY_TWIML
+    else:
+        response = MessagingResponse()
+        response.message(text)
+        body = str(response)
+    return web.Response(text=body, content_type="text/xml")
+
+
+class SmsChannel:
+    """Twilio webhooks in, and the SMS conversation logic before the router."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: ConversationStore,
+        router: ConversationRouter,
+        sender: SmsSender,
+        calendar: BusinessCalendar | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.router = router
+        self.sender = sender
+        self.calendar = calendar or BusinessCalendar.from_settings(settings)
+        self.validator = RequestValidator(settings.twilio_auth_token)
+        self.limiter = PhoneRateLimiter(settings.sms_rate_limit_per_minute)
+        self.confirm_subscriptions: ConfirmSubscriptions | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: defaultdict[str, int] = defaultdict(int)
+        router.register_sender("sms", sender.send_message)
+
+    async def join(self) -> None:
+        """Wait until every received message has been handled."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Cancel what is still being handled (shutdown)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # -- webhooks -----------------------------------------------------------------------
+
+    def _signed(self, request: web.Request, params: MultiDictProxy[Any]) -> bool:
+        """Twilio signed PUBLIC_URL + path (+ query) and the form parameters with our token."""
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature or not self.settings.twilio_auth_token:
+            return False
+        url = self.settings.public_url.rstrip("/") + request.raw_path
+        algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+        return bool(self.validator.validate(url, params, signature, algorithm))
+
+    async def incoming(self, request: web.Request) -> web.Response:
+        """Twilio's incoming-message webhook."""
+        form = await request.post()
+        if not self._signed(request, form):
+            log.warning(
+                "twilio webhook refused: bad or missing signature", extra={"path": SMS_PATH}
+            )
+            raise web.HTTPForbidden(text="invalid Twilio signature")
+        sid = str(form.get("MessageSid") or form.get("SmsSid") or "")
+        phone = normalise_phone(str(form.get("From", "")))
+        if not sid:
+            raise web.HTTPBadRequest(text="MessageSid is missing")
+        if phone is None:
+            log.warning("sms from a sender that is not a phone number ignored")
+            return _twiml()
+        body = str(form.get("Body", ""))
+        media = _media(form)
+        payload: dict[str, Any] | None = None
+        if media:
+            photos = [item["url"] for item in media if item["content_type"].startswith("image/")]
+            payload = {"media": media, "photo_urls": photos}
+        try:
+            conversation = await self.store.open_phone_conversation(phone)
+            message = await self.store.append_message(
+                conversation.id,
+                direction=Direction.INCOMING,
+                sender=Sender.CITIZEN,
+                content=body,
+                payload=payload,
+                language=detect_language(body) if body.strip() else None,
+                source_id=sid,
+            )
+        except IntegrityError:
+            if await self.sender.sms_store.has_message(sid):
+                log.info("duplicate twilio webhook ignored", extra={"message_sid": sid})
+                return _twiml()
+            raise
+        except StorageUnavailable:
+            log.error("sms not stored: database unavailable", extra={"phone": mask_contacts(phone)})
+            # Twilio sends this reply itself: the citizen is not left without an answer.
+            return _twiml(texts.both("storage_unavailable"))
+        self._spawn(phone, lambda: self._handle(conversation, message, phone))
+        return _twiml()
+
+    async def status(self, request: web.Request) -> web.Response:
+        """Twilio's status callback for the SMS we sent."""
+        form = await request.post()
+        if not self._signed(request, form):
+            log.warning("twilio status callback refused: bad or missing signature")
+            raise web.HTTPForbidden(text="invalid Twilio signature")
+        sid = str(form.get("MessageSid") or form.get("SmsSid") or "")
+        raw_status = str(form.get("MessageStatus") or form.get("SmsStatus") or "")
+        try:
+            status = DeliveryStatus(raw_status)
+        except ValueError:
+            return web.Response(status=204)  # e.g. "receiving": nothing to record
+        error = str(form.get("ErrorCode") or "") or None
+        if sid:
+            await self.sender.on_status(sid, status, error)
+        return web.Response(status=204)
+
+    # -- handling, in order per number --------------------------------------------------
+
+    def _spawn(self, phone: str, job: Callable[[], Awaitable[None]]) -> None:
+        task = asyncio.create_task(self._in_order(phone, job), name="sms-incoming")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _in_order(self, phone: str, job: Callable[[], Awaitable[None]]) -> None:
+        lock = self._locks.setdefault(phone, asyncio.Lock())
+        self._waiting[phone] += 1
+        try:
+            async with lock:
+                await job()
+        except Exception:
+            log.exception("sms handling failed", extra={"phone": mask_contacts(phone)})
+        finally:
+            self._waiting[phone] -= 1
+            if not self._waiting[phone]:
+                del self._waiting[phone]
+                self._locks.pop(phone, None)
+
+    async def _handle(
+        self, conversation: ConversationInfo, message: MessageInfo, phone: str
+    ) -> None:
+        body = message.content or ""
+        keyword = match_keyword(body)
+        current = await self.store.get_conversation(conversation.id)
+        language = _language(keyword, current)
+        if keyword is not None and keyword.kind is KeywordKind.OPT_OUT:
+            await self.sender.opt_out(phone)
+            await self._reply(phone, current, "opted_out", language, opt_out_confirmation=True)
+            return
+        opted_out = await self.sender.sms_store.is_opted_out(phone)
+        if keyword is not None and (
+            keyword.kind is KeywordKind.OPT_IN
+            or (opted_out and keyword.kind is KeywordKind.CONFIRM)
+        ):
+            await self.sender.sms_store.set_opted_out(phone, False)
+            await self._reply(phone, current, "opted_in", language)
+            return
+        if opted_out:
+            log.info("sms from an opted-out number: stored, not answered")
+            return
+        if not self.limiter.allow(phone):
+            if self.limiter.should_notify(phone):
+                await self.sender.send_text(phone, texts.both("rate_limited"), conversation=current)
+            log.info("sms rate limited", extra={"phone": mask_contacts(phone)})
+            return
+        if keyword is not None and keyword.kind is KeywordKind.HELP:
+            hours = self.calendar.describe(language or "fr")
+            if language is None:
+                text = "\n".join(
+                    texts.sms_text("help", lang, hours=self.calendar.describe(lang))
+                    for lang in texts.LANGUAGES
+                )
+            else:
+                text = texts.sms_text("help", language, hours=hours)
+            await self.sender.send_text(phone, text, language=language, conversation=current)
+            return
+        if keyword is not None and keyword.kind is KeywordKind.CONFIRM:
+            refs = await self._confirm(phone)
+            if refs:
+                key = "subscription_confirmed" if len(refs) == 1 else "subscriptions_confirmed"
+                await self._reply(phone, current, key, language, refs=", ".join(refs))
+                return
+        await self._to_router(current, message)
+
+    async def _confirm(self, phone: str) -> list[str]:
+        if self.confirm_subscriptions is None:
+            return []
+        try:
+            return await self.confirm_subscriptions(phone)
+        except LivechatError:
+            log.exception("subscription confirmation failed")
+            return []
+
+    async def _reply(
+        self,
+        phone: str,
+        conversation: ConversationInfo,
+        key: str,
+        language: str | None,
+        *,
+        opt_out_confirmation: bool = False,
+        **params: Any,
+    ) -> None:
+        await self.sender.send_text(
+            phone,
+            texts.sms_text(key, language, **params),
+            language=language,
+            conversation=conversation,
+            opt_out_confirmation=opt_out_confirmation,
+        )
+
+    async def _to_router(self, conversation: ConversationInfo, message: MessageInfo) -> None:
+        metadata: dict[str, Any] = {}
+        photos = (message.payload or {}).get("photo_urls")
+        if photos:
+            metadata["photo_urls"] = list(photos)
+        if conversation.status == ConversationStatus.BOT:
+            chosen = await self._choice(conversation, message.content or "")
+            if chosen is not None:
+                number, title, payload = chosen
+                metadata["sms_choice"] = {"number": number, "title": title}
+                # Rasa gets the button's payload; the stored message stays what was typed.
+                message = dataclasses.replace(message, content=payload, language=None)
+        self.router.submit(conversation, message, metadata)
+
+    async def _choice(
+        self, conversation: ConversationInfo, text: str
+    ) -> tuple[int, str, str] | None:
+        """The button a reply picks in the bot's last message: by number, or by its title."""
+        number = choice_number(text)
+        folded = fold(text)
+        if number is None and not folded:
+            return None
+        last = await self.sender.sms_store.last_bot_message(conversation.id)
+        buttons = (last.payload or {}).get("buttons") if last is not None else None
+        if not isinstance(buttons, list):
+            return None
+        for index, button in enumerate(buttons, start=1):
+            if not isinstance(button, dict) or not isinstance(button.get("payload"), str):
+                continue
+            title = str(button.get("title", ""))
+            if index == number or (number is None and fold(title) == folded):
+                return index, title, button["payload"]
+        return None
+
+
+def _language(keyword: Keyword | None, conversation: ConversationInfo) -> str | None:
+    if keyword is not None and keyword.language is not None:
+        return keyword.language
+    return conversation.language
+
+
+def _media(form: Mapping[str, Any]) -> list[dict[str, str]]:
+    """MediaUrl0..N / MediaContentType0..N of an MMS."""
+    try:
+        count = min(int(str(form.get("NumMedia", "0")) or 0), MAX_MEDIA)
+    except ValueError:
+        count = 0
+    media = []
+    for index in range(count):
+        url = str(form.get(f"MediaUrl{index}", ""))
+        if url:
+            content_type = (
+                str(form.get(f"MediaContentType{index}", "")) or "application/octet-stream"
+            )
+            media.append({"url": url, "content_type": content_type})
+    return media

@@ -1,0 +1,215 @@
+"""Database work of the SMS channel: opt-outs, delivery status, the last bot question."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from livechat.conversations.store import MessageInfo
+from livechat.db import utcnow
+from livechat.errors import StorageUnavailable
+from livechat.models import Contact, Conversation, DeliveryStatus, Direction, Message, Sender
+
+T = TypeVar("T")
+
+# How far along a status is; a callback never moves a message backwards (callbacks may arrive
+# out of order: "sent" after "delivered").
+_RANK = {
+    DeliveryStatus.ACCEPTED: 0,
+    DeliveryStatus.SCHEDULED: 0,
+    DeliveryStatus.QUEUED: 1,
+    DeliveryStatus.SENDING: 2,
+    DeliveryStatus.SENT: 3,
+    DeliveryStatus.DELIVERED: 4,
+    DeliveryStatus.READ: 5,
+    DeliveryStatus.UNDELIVERED: 6,
+    DeliveryStatus.FAILED: 6,
+    DeliveryStatus.CANCELED: 6,
+}
+FAILED_STATUSES = frozenset({DeliveryStatus.UNDELIVERED, DeliveryStatus.FAILED})
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An outgoing SMS as stored: its message, conversation and recipient."""
+
+    message_id: int
+    conversation_id: int
+    phone: str
+    content: str
+    sender: str
+    payload: dict[str, Any]
+    status: str | None
+    sid: str | None
+
+    @property
+    def attempts(self) -> int:
+        """How many times this SMS was handed to Twilio."""
+        return int(self.payload.get("sms", {}).get("attempts", 0))
+
+
+class SmsStore:
+    """Reads and writes what the SMS channel needs beyond the conversation store."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def is_opted_out(self, phone: str) -> bool:
+        """True when this number sent STOP and not START since."""
+
+        async def read(session: AsyncSession) -> bool:
+            opted_out = await session.scalar(
+                select(Contact.sms_opted_out_at).where(Contact.phone == phone)
+            )
+            return opted_out is not None
+
+        return await self._run(read)
+
+    async def set_opted_out(self, phone: str, opted_out: bool) -> None:
+        """Record STOP (True) or START (False) on the number's Contact (created if needed)."""
+
+        async def write(session: AsyncSession) -> None:
+            contact = await session.scalar(select(Contact).where(Contact.phone == phone))
+            if contact is None:
+                contact = Contact(phone=phone)
+                session.add(contact)
+            contact.sms_opted_out_at = utcnow() if opted_out else None
+            await session.commit()
+
+        await self._run(write)
+
+    async def has_message(self, source_id: str) -> bool:
+        """True when a message with this provider id (Twilio MessageSid) is stored."""
+
+        async def read(session: AsyncSession) -> bool:
+            found = await session.scalar(select(Message.id).where(Message.source_id == source_id))
+            return found is not None
+
+        return await self._run(read)
+
+    async def phone_of_contact(self, contact_id: int) -> str | None:
+        """The phone number of a contact."""
+
+        async def read(session: AsyncSession) -> str | None:
+            return await session.scalar(select(Contact.phone).where(Contact.id == contact_id))
+
+        return await self._run(read)
+
+    async def record_attempt(
+        self,
+        message_id: int,
+        *,
+        content: str,
+        sms: dict[str, Any],
+        sid: str | None,
+        status: str | None,
+        error: str | None,
+    ) -> None:
+        """After a send: the body sent, the sid Twilio gave (source_id), its status or error."""
+
+        async def write(session: AsyncSession) -> None:
+            message = await session.get(Message, message_id)
+            if message is None:
+                return
+            payload = dict(message.payload or {})
+            payload["sms"] = {**payload.get("sms", {}), **sms}
+            message.payload = payload
+            message.content = content
+            message.source_id = sid
+            message.delivery_status = status
+            message.delivery_error = error
+            await session.commit()
+
+        await self._run(write)
+
+    async def update_status(
+        self, sid: str, status: DeliveryStatus, error: str | None
+    ) -> Delivery | None:
+        """Apply a status callback unless the message is already further along; return the
+        delivery when the status changed, None otherwise (unknown sid, stale callback)."""
+        behind = [s.value for s in DeliveryStatus if _RANK[s] < _RANK[status]]
+
+        async def write(session: AsyncSession) -> Delivery | None:
+            result = await session.execute(
+                update(Message)
+                .where(
+                    Message.source_id == sid,
+                    or_(Message.delivery_status.is_(None), Message.delivery_status.in_(behind)),
+                )
+                .values(delivery_status=status.value, delivery_error=error)
+            )
+            await session.commit()
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                return None
+            return await self._delivery(session, Message.source_id == sid)
+
+        return await self._run(write)
+
+    async def delivery(self, message_id: int) -> Delivery | None:
+        """The stored SMS with this message id."""
+        return await self._run(lambda session: self._delivery(session, Message.id == message_id))
+
+    @staticmethod
+    async def _delivery(session: AsyncSession, condition: Any) -> Delivery | None:
+        row = (
+            await session.execute(
+                select(Message, Contact.phone)
+                .join(Conversation, Message.conversation_id == Conversation.id)
+                .join(Contact, Conversation.contact_id == Contact.id)
+                .where(condition)
+            )
+        ).first()
+        if row is None or row[1] is None:
+            return None
+        message: Message = row[0]
+        return Delivery(
+            message_id=message.id,
+            conversation_id=message.conversation_id,
+            phone=row[1],
+            content=message.content or "",
+            sender=message.sender,
+            payload=dict(message.payload or {}),
+            status=message.delivery_status,
+            sid=message.source_id,
+        )
+
+    async def last_bot_message(self, conversation_id: int) -> MessageInfo | None:
+        """The bot's latest message in the conversation (continuation parts of a long message
+        point back to their first part, which holds the buttons)."""
+
+        async def read(session: AsyncSession) -> MessageInfo | None:
+            rows = (
+                await session.scalars(
+                    select(Message)
+                    .where(
+                        Message.conversation_id == conversation_id,
+                        Message.direction == Direction.OUTGOING.value,
+                        Message.sender == Sender.BOT.value,
+                    )
+                    .order_by(Message.id.desc())
+                    .limit(10)
+                )
+            ).all()
+            for row in rows:
+                first = (row.payload or {}).get("sms", {}).get("part_of")
+                if first is None:
+                    return MessageInfo.of(row)
+                original = await session.get(Message, first)
+                return None if original is None else MessageInfo.of(original)
+            return None
+
+        return await self._run(read)
+
+    async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        try:
+            async with self._sessionmaker() as session:
+                return await work(session)
+        except SQLAlchemyError as error:
+            raise StorageUnavailable(f"database error: {type(error).__name__}") from error
+        except OSError as error:
+            raise StorageUnavailable(f"database unreachable: {type(error).__name__}") from error
