@@ -1,4 +1,4 @@
-"""Core live-chat models (Chatwoot vocabulary): Contact, Conversation, Message."""
+"""Core live-chat models (Chatwoot vocabulary): Contact, Conversation, Message, Agent."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     Uuid,
@@ -59,6 +60,29 @@ class Sender(enum.StrEnum):
     BOT = "bot"
     AGENT = "agent"
     SYSTEM = "system"
+
+
+class AgentRole(enum.StrEnum):
+    """What an agent may do: answer chats, or also administer."""
+
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+class Presence(enum.StrEnum):
+    """The availability an agent chose (being connected is tracked apart)."""
+
+    ONLINE = "online"
+    AWAY = "away"
+
+
+class HandoffReason(enum.StrEnum):
+    """Why a conversation left the bot for the agents' queue."""
+
+    REQUEST_HUMAN = "request_human"
+    FALLBACK = "fallback"
+    BOT_UNAVAILABLE = "bot_unavailable"
+    OFFLINE = "offline"
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -117,6 +141,17 @@ class Conversation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     last_activity_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Live chat with agents (livechat.agents): who has it, since when, and why.
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL"), index=True
+    )
+    handoff_reason: Mapped[str | None] = mapped_column(String(32))
+    handoff_summary: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The queue position the citizen was last told, so updates go out only when it changes.
+    announced_position: Mapped[int | None] = mapped_column(Integer())
 
     contact: Mapped[Contact] = relationship(back_populates="conversations")
     messages: Mapped[list[Message]] = relationship(
@@ -130,6 +165,7 @@ class Conversation(Base):
         CheckConstraint(_one_of("channel", Channel), name="channel"),
         CheckConstraint(_one_of("status", ConversationStatus), name="status"),
         CheckConstraint("language IN ('fr', 'en')", name="language"),
+        CheckConstraint(_one_of("handoff_reason", HandoffReason), name="handoff_reason"),
         # At most one unresolved conversation per contact and channel.
         Index(
             "uq_conversations_unresolved",
@@ -140,6 +176,7 @@ class Conversation(Base):
             postgresql_where=text("status != 'resolved'"),
         ),
         Index("ix_conversations_status_last_activity", "status", "last_activity_at"),
+        Index("ix_conversations_status_queued_at", "status", "queued_at"),
     )
 
 
@@ -173,3 +210,69 @@ class Message(Base):
         CheckConstraint(_one_of("delivery_status", DeliveryStatus), name="delivery_status"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
     )
+
+
+class Agent(Base):
+    """A city employee answering live chats in the console."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=AgentRole.AGENT.value)
+    max_concurrent: Mapped[int] = mapped_column(Integer(), default=3)
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    active: Mapped[bool] = mapped_column(Boolean(), default=True)
+    presence: Mapped[str] = mapped_column(String(16), default=Presence.ONLINE.value)
+    # When the agent's last socket went away (start of the grace period).
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_one_of("role", AgentRole), name="role"),
+        CheckConstraint(_one_of("presence", Presence), name="presence"),
+        CheckConstraint("language IN ('fr', 'en')", name="language"),
+        CheckConstraint("max_concurrent >= 0", name="max_concurrent"),
+    )
+
+
+class AgentSession(Base):
+    """A login: only the SHA-256 of its random token is stored."""
+
+    __tablename__ = "agent_sessions"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class AgentConnection(Base):
+    """A connected `/agent` socket, on whichever gateway process; refreshed by heartbeats."""
+
+    __tablename__ = "agent_connections"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("agent_sessions.id", ondelete="CASCADE"), index=True
+    )
+    connected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LoginFailure(Base):
+    """A failed agent login, counted per email and per client address for rate limiting."""
+
+    __tablename__ = "agent_login_failures"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

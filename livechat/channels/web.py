@@ -12,6 +12,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,9 @@ from livechat.settings import Settings
 log = logging.getLogger(__name__)
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+TypingListener = Callable[[ConversationInfo, bool], Awaitable[None]]
 HISTORY_LIMIT = 500
+TYPING_REPEAT_SECONDS = 3.0
 
 
 class TokenBucket:
@@ -59,6 +62,8 @@ class SocketState:
     session_id: str | None = None
     conversation: ConversationInfo | None = None
     rooms: set[str] = field(default_factory=set)
+    typing: bool = False
+    typing_at: float = 0.0
 
 
 class ChatError(LivechatError):
@@ -121,7 +126,34 @@ def history_item(message: MessageInfo) -> dict[str, Any]:
                     item[key] = event[key]
         if (message.payload or {}).get("custom") is not None:
             item["custom"] = message.payload["custom"]  # type: ignore[index]
+        item.update(_speaker(message))
     return item
+
+
+def _speaker(message: MessageInfo) -> dict[str, Any]:
+    """Who wrote an outgoing message, for widgets: an agent (name) or a system notice (kind)."""
+    payload = message.payload or {}
+    agent = payload.get("agent")
+    if message.sender == Sender.AGENT.value and isinstance(agent, dict):
+        return {"sender": "agent", "agent_name": agent.get("name")}
+    system = payload.get("system")
+    if isinstance(system, dict):
+        return {"sender": "system", "kind": system.get("kind")}
+    return {}
+
+
+def system_message_event(message: MessageInfo) -> dict[str, Any] | None:
+    """The structured `system_message` of a stored notice (payload["system"]), else None."""
+    system = (message.payload or {}).get("system")
+    if not isinstance(system, dict):
+        return None
+    event: dict[str, Any] = {**system, "text": message.content}
+    buttons = (message.payload or {}).get("buttons") or []
+    if buttons:
+        event["quick_replies"] = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons
+        ]
+    return event
 
 
 class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -139,6 +171,8 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.router = router
         self.settings = settings
         self.sockets: dict[str, SocketState] = {}
+        # Set by the agent hub: told when a citizen starts or stops typing.
+        self.typing_listener: TypingListener | None = None
         router.register_sender("web", self.send_to_conversation)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -234,9 +268,48 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def send_to_conversation(
         self, conversation: ConversationInfo, message: MessageInfo
     ) -> None:
-        """Outbound sender for the router: emit `bot_uttered` to the conversation's room."""
+        """Outbound sender for the router: emit `bot_uttered` to the conversation's room
+        (agent replies and system notices say so), plus `system_message` for notices."""
+        room = conversation_room(conversation)
+        speaker = _speaker(message)
         for event in bot_uttered_events(message):
-            await self.emit("bot_uttered", event, room=conversation_room(conversation))
+            await self.emit("bot_uttered", {**event, **speaker}, room=room)
+        system = system_message_event(message)
+        if system is not None:
+            await self.emit("system_message", system, room=room)
+
+    async def send_typing(
+        self, conversation: ConversationInfo, typing: bool, agent_name: str | None
+    ) -> None:
+        """Tell the citizen an agent is (no longer) typing."""
+        await self.emit(
+            "typing",
+            {"typing": typing, "sender": "agent", "agent_name": agent_name},
+            room=conversation_room(conversation),
+        )
+
+    async def on_typing(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """The citizen is (no longer) typing: forwarded to the assigned agent only."""
+        state = self.sockets.get(sid)
+        if state is None or state.conversation is None or state.session_id is None:
+            return {"ok": False, "error": "no_session"}
+        if not isinstance(data, dict) or not isinstance(data.get("typing"), bool):
+            return {"ok": False, "error": "invalid_payload"}
+        requested = data.get("session_id")
+        if requested is not None and requested != state.session_id:
+            return {"ok": False, "error": "session_mismatch"}
+        typing = bool(data["typing"])
+        now = time.monotonic()
+        # Widgets send this on keystrokes: forward changes, and repeats at most every 3 s.
+        if typing == state.typing and now - state.typing_at < TYPING_REPEAT_SECONDS:
+            return {"ok": True}
+        state.typing, state.typing_at = typing, now
+        if self.typing_listener is not None:
+            try:
+                await self.typing_listener(state.conversation, typing)
+            except LivechatError as error:
+                log.warning("typing not forwarded", extra={"error": str(error)})
+        return {"ok": True}
 
     def _validate_utterance(
         self, state: SocketState, data: Any, known_language: str | None

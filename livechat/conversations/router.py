@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 OutboundSender = Callable[[ConversationInfo, MessageInfo], Awaitable[None]]
 # Called for messages of conversations an agent owns (queued/open); set by the agent hub.
 AgentHandoff = Callable[[ConversationInfo, MessageInfo], Awaitable[None]]
+# Called before a bot-owned message goes to Rasa; True when it answered it itself (gateway
+# quick-reply payloads such as "/leave_message"). Set by the agent hub.
+Intercept = Callable[[ConversationInfo, MessageInfo, str | None], Awaitable[bool]]
+# Called when Rasa is unavailable; True when it answered the citizen itself (e.g. offering an
+# agent during business hours). Set by the agent hub.
+BotOutage = Callable[[ConversationInfo, MessageInfo, str | None], Awaitable[bool]]
 _Job = tuple[ConversationInfo, MessageInfo, Mapping[str, Any], str | None]
 
 
@@ -42,6 +48,8 @@ class ConversationRouter:
         self._queues: dict[int, deque[_Job]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         self.agent_handoff: AgentHandoff | None = None
+        self.intercept: Intercept | None = None
+        self.bot_outage: BotOutage | None = None
 
     def register_sender(self, channel: str, sender: OutboundSender) -> None:
         """Let a channel adapter deliver outgoing messages of its conversations."""
@@ -97,6 +105,12 @@ class ConversationRouter:
                 await self.agent_handoff(current, message)
             return []
         language = message.language or current.language or language_hint
+        if self.intercept is not None:
+            try:
+                if await self.intercept(current, message, language):
+                    return []
+            except Exception:
+                log.exception("intercept hook failed", extra={"conversation_id": current.id})
         return await self._ask_bot(current, message, channel_metadata or {}, language)
 
     async def _ask_bot(
@@ -121,6 +135,14 @@ class ConversationRouter:
                 "bot unavailable",
                 extra={"conversation_id": conversation.id, "error": str(error)},
             )
+            if self.bot_outage is not None:
+                try:
+                    if await self.bot_outage(conversation, message, language):
+                        return []
+                except Exception:
+                    log.exception(
+                        "bot outage hook failed", extra={"conversation_id": conversation.id}
+                    )
             text = i18n.text_for("bot_unavailable", language)
             notice = await self._store_outgoing(conversation, Sender.SYSTEM, text, None, language)
             await self._send(conversation, notice)
@@ -172,6 +194,10 @@ class ConversationRouter:
                 private=False,
                 created_at=utcnow(),
             )
+
+    async def deliver(self, conversation: ConversationInfo, message: MessageInfo) -> None:
+        """Send a stored outgoing message (agent reply, system notice) through its channel."""
+        await self._send(conversation, message)
 
     async def _send(self, conversation: ConversationInfo, message: MessageInfo) -> None:
         sender = self._senders.get(conversation.channel)
