@@ -1,4 +1,4 @@
-// Small DOM and formatting helpers. Text always goes through textContent, never innerHTML.
+// Small DOM and formatting helpers. Text always goes through textContent, never parsed as HTML.
 
 import { locale, t } from "./i18n.js";
 
