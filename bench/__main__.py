@@ -63,28 +63,36 @@ async def rest_round_trip(http: aiohttp.ClientSession, rasa_url: str, sender: st
     return elapsed
 
 
-async def latency(stack: Stack, rounds: int) -> dict[str, Any]:
-    """(1) bot round trip over web chat against Rasa's REST channel, interleaved."""
-    citizen = CitizenClient(stack.gateway_url)
-    await citizen.connect()
-    rest_sender = f"bench-{uuid.uuid4().hex}"
+async def latency(stack: Stack, rounds: int, turns: int) -> dict[str, Any]:
+    """(1) bot round trip over web chat against Rasa's REST channel, interleaved.
+
+    Each path starts a new conversation every `turns` messages, as citizens do: Rasa's cost per
+    message grows with the length of the tracker it loads.
+    """
     rest, web = [], []
+    citizen: CitizenClient | None = None
     async with aiohttp.ClientSession() as http:
-        for i in range(10):  # warm-up, not counted
-            await rest_round_trip(http, stack.rasa_url, rest_sender, MESSAGES[i % len(MESSAGES)])
-            await citizen.ask(MESSAGES[i % len(MESSAGES)])
-            await citizen.drain(quiet=0.05)
-        for i in range(rounds):
+        for i in range(-10, rounds):  # the first 10 warm up and are not counted
+            if citizen is None or i % turns == 0:
+                if citizen is not None:
+                    await citizen.close()
+                citizen = CitizenClient(stack.gateway_url)
+                await citizen.connect()
+                rest_sender = f"bench-{uuid.uuid4().hex}"
             text = MESSAGES[i % len(MESSAGES)]
-            rest.append(await rest_round_trip(http, stack.rasa_url, rest_sender, text))
-            _, elapsed = await citizen.ask(text)
-            web.append(elapsed)
+            rest_elapsed = await rest_round_trip(http, stack.rasa_url, rest_sender, text)
+            _, web_elapsed = await citizen.ask(text)
             await citizen.drain(quiet=0.05)  # any second reply must not count for the next one
-    await citizen.close()
+            if i >= 0:
+                rest.append(rest_elapsed)
+                web.append(web_elapsed)
+    if citizen is not None:
+        await citizen.close()
     base, gw = summary(rest), summary(web)
     return {
-        "method": "same messages, interleaved, one conversation each, sequential; web = "
-                  "user_uttered emit to first bot_uttered over a real WebSocket",
+        "method": f"same messages, interleaved, sequential, a new conversation every {turns} "
+                  "messages on each path; web = user_uttered emit to first bot_uttered over a "
+                  "real WebSocket; rest = POST /webhooks/rest/webhook to the same Rasa",
         "rasa_rest": base, "gateway_web": gw,
         "ratio_p50": round(gw["p50_ms"] / base["p50_ms"], 3),
         "ratio_p95": round(gw["p95_ms"] / base["p95_ms"], 3),
@@ -152,7 +160,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             results: dict[str, Any] = {"model": model_figures(stack, ready)}
             print(f"==> (1) latency, {args.rounds} messages each way", flush=True)
-            results["latency"] = await latency(stack, args.rounds)
+            results["latency"] = await latency(stack, args.rounds, args.turns)
             report_latency(results["latency"])
             results["throughput"] = []
             for concurrency in args.concurrency:
@@ -184,6 +192,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 8, 32])
     parser.add_argument("--per-conversation", type=int, default=10)
+    parser.add_argument("--turns", type=int, default=20,
+                        help="messages per conversation in the latency run")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench.json")
     args = parser.parse_args()
     results = asyncio.run(run(args))
