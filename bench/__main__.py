@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import statistics
 import sys
 import tempfile
@@ -187,6 +188,11 @@ def report_latency(r: dict[str, Any]) -> None:
           f"{r['ratio_p95']:.3f}; {verdict} the 10% target at p50", flush=True)
 
 
+def interrupted(_signum: int, _frame: object) -> None:
+    """SIGTERM stops the bench like Ctrl-C, so the stack it started is stopped too."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=300)
@@ -196,6 +202,7 @@ def main() -> None:
                         help="messages per conversation in the latency run")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench.json")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, interrupted)
     results = asyncio.run(run(args))
     results["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "platform": platform.platform()}
