@@ -734,7 +734,10 @@ function renderSuggestion(suggestion) {
   const slot = item && item.querySelector(".suggestion-slot");
   if (!slot) return;
   const conversation = state.conversations.get(suggestion.conversation_id);
+  const transcript = $("transcript");
+  const nearBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 80;
   slot.replaceChildren(views.suggestionBox(suggestion, isMine(conversation), () => sendSuggestion(suggestion)));
+  if (nearBottom) transcript.scrollTop = transcript.scrollHeight;
 }
 
 function renderTyping() {

@@ -98,7 +98,7 @@ export function renderMine(list, ctx) {
           "aria-current": ctx.current === id ? "true" : undefined,
           onclick: () => ctx.open(id),
         },
-        index < 9 ? h("kbd", { class: "chat-number", title: t("chat_number", { n: index + 1 }) }, String(index + 1)) : null,
+        index < 9 ? h("kbd", { class: "chat-number" }, t("chat_number", { n: index + 1 })) : null,
         h("span", { class: "item-line" },
           channelTag(conversation.channel),
           h("span", { class: "tag" }, languageLabel(conversation.language)),
