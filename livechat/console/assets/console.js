@@ -107,12 +107,27 @@ function updateTitle() {
 
 // ---------------------------------------------------------------- login / logout
 
+// Login messages are kept as [key, params] so that a language switch re-translates them.
+const loginMessages = { info: null, error: null };
+
+function setLoginMessage(which, key, params = {}) {
+  loginMessages[which] = key ? [key, params] : null;
+  renderLoginMessages();
+}
+
+function renderLoginMessages() {
+  for (const which of ["info", "error"]) {
+    const message = loginMessages[which];
+    $(`login-${which}`).textContent = message ? t(message[0], message[1]) : "";
+  }
+}
+
 function showLogin(infoKey) {
   $("loading").hidden = true;
   $("app-view").hidden = true;
   $("login-view").hidden = false;
-  $("login-info").textContent = infoKey ? t(infoKey) : "";
-  $("login-error").textContent = "";
+  setLoginMessage("info", infoKey);
+  setLoginMessage("error", null);
   $("login-email").focus();
 }
 
@@ -121,17 +136,16 @@ async function submitLogin(event) {
   alerts.prime();
   const email = $("login-email").value.trim();
   const password = $("login-password").value;
-  const error = $("login-error");
   for (const id of ["login-email", "login-password"]) $(id).removeAttribute("aria-invalid");
   if (!email || !password) {
-    error.textContent = t("login_missing");
+    setLoginMessage("error", "login_missing");
     $(email ? "login-password" : "login-email").setAttribute("aria-invalid", "true");
     return;
   }
   const button = $("login-submit");
   button.disabled = true;
   button.textContent = t("logging_in");
-  error.textContent = "";
+  setLoginMessage("error", null);
   const result = await api.login(email, password);
   button.disabled = false;
   button.textContent = t("log_in");
@@ -140,25 +154,26 @@ async function submitLogin(event) {
     enterConsole(result.body);
     return;
   }
-  error.textContent = loginErrorText(result);
+  setLoginMessage("error", ...loginError(result));
   if (result.status === 401 || result.status === 400) {
     $("login-password").setAttribute("aria-invalid", "true");
     $("login-password").select();
   }
 }
 
-function loginErrorText(result) {
+/** [key, params] of the message for a failed login. */
+function loginError(result) {
   switch (result.status) {
-    case 0: return t("login_network");
-    case 400: return t("login_missing");
-    case 401: return t("login_invalid");
-    case 403: return t("login_origin");
+    case 0: return ["login_network"];
+    case 400: return ["login_missing"];
+    case 401: return ["login_invalid"];
+    case 403: return ["login_origin"];
     case 429: {
       const seconds = Number((result.body && result.body.retry_after)
         || (result.headers && result.headers.get("Retry-After")) || 60);
-      return t("login_rate_limited", { minutes: Math.max(1, Math.ceil(seconds / 60)) });
+      return ["login_rate_limited", { minutes: Math.max(1, Math.ceil(seconds / 60)) }];
     }
-    default: return pick(result.body && result.body.message) || t("login_error", { status: result.status });
+    default: return ["login_error", { status: result.status }];
   }
 }
 
@@ -576,6 +591,8 @@ async function fileRequest(event) {
   const description = $("file-description").value.trim();
   if (address) data.address = address;
   if (description) data.description = description;
+  const attributes = views.attributeValues($("file-attributes"));
+  if (Object.keys(attributes).length) data.attributes = attributes;
   const out = $("file-result");
   out.textContent = "";
   const result = await call("file_request", data);
@@ -753,6 +770,7 @@ function renderActions() {
     "transfer-agent", "transfer-note", "file-button", "file-service", "file-address", "file-description"]) {
     $(id).disabled = !mine;
   }
+  for (const el of $("file-attributes").querySelectorAll("input, select, textarea, fieldset")) el.disabled = !mine;
   if (mine && !$("transfer-agent").value) $("transfer-button").disabled = true;
 }
 
@@ -791,11 +809,31 @@ function renderCanned() {
 function renderFileForm(prefill) {
   const conversation = currentConversation();
   const details = conversation ? { ...(conversation.summary || {}), ...(conversation.collected || {}) } : {};
-  const selected = prefill ? details.service_code || "" : $("file-service").value;
+  const selected = prefill ? views.serviceCode(details) : $("file-service").value;
   views.renderServices($("file-service"), state.services, selected);
+  renderAttributes();
   if (prefill) {
     $("file-address").value = typeof details.address === "string" ? details.address : "";
     $("file-description").value = typeof details.description === "string" ? details.description : "";
+  }
+}
+
+function renderAttributes() {
+  const container = $("file-attributes");
+  const code = $("file-service").value;
+  const service = state.services.find((s) => s.service_code === code);
+  // Keep what was typed when only the language changes.
+  const kept = container.dataset.service === code ? views.attributeValues(container) : {};
+  views.renderAttributes(container, service, !isMine(currentConversation()));
+  container.dataset.service = code;
+  for (const el of container.querySelectorAll("[data-attribute]")) {
+    const value = kept[el.dataset.attribute];
+    if (value === undefined) continue;
+    if (el.tagName === "FIELDSET") {
+      for (const box of el.querySelectorAll("input")) box.checked = value.includes(box.value);
+    } else {
+      el.value = value;
+    }
   }
 }
 
@@ -810,6 +848,7 @@ function updateAlertsButton() {
 function toggleLanguage() {
   setLanguage(language() === "fr" ? "en" : "fr");
   applyI18n();
+  renderLoginMessages();
   if (!$("app-view").hidden) {
     setConnection($("connection").dataset.state || "conn_connecting");
     updateAlertsButton();
@@ -925,6 +964,7 @@ function wire() {
   $("transfer-form").addEventListener("submit", transferCurrent);
   $("transfer-agent").addEventListener("change", renderActions);
   $("file-form").addEventListener("submit", fileRequest);
+  $("file-service").addEventListener("change", renderAttributes);
   document.addEventListener("keydown", onKeyDown);
   document.addEventListener("pointerdown", alerts.prime, { once: true });
   setInterval(() => views.tickWaits([...state.queue, ...state.offline]), 1000);

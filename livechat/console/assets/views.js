@@ -172,6 +172,12 @@ export function suggestionBox(suggestion, canSend, onSend) {
     }, t("send_suggestion")));
 }
 
+/** The service code the bot collected (the summary says service_code, the bot's slot service). */
+export function serviceCode(details) {
+  const code = details.service_code || details.service;
+  return typeof code === "string" ? code : "";
+}
+
 /** The "collected by the bot" list: known details first, then any other slot. */
 export function renderCollected(dl, conversation, services) {
   if (!conversation) {
@@ -185,11 +191,12 @@ export function renderCollected(dl, conversation, services) {
     const text = typeof value === "object" ? JSON.stringify(value) : String(value);
     rows.push(h("dt", {}, label), h("dd", { lang }, text.length > 300 ? `${text.slice(0, 300)}…` : text));
   };
-  add(t("service"), details.service_code ? serviceName(services, details.service_code) : null);
+  const code = serviceCode(details);
+  add(t("service"), code ? serviceName(services, code) : null);
   add(t("address"), details.address);
   add(t("description"), details.description);
   add(t("language"), details.language ? languageLabel(details.language) : null);
-  const shown = new Set(["service_code", "address", "description", "language", "requested_slot",
+  const shown = new Set(["service_code", "service", "address", "description", "language", "requested_slot",
     "session_started_metadata"]);
   for (const [key, value] of Object.entries(details)) if (!shown.has(key)) add(key, value);
   if (!rows.length) {
@@ -241,6 +248,52 @@ export function renderServices(select, services, selected) {
   select.replaceChildren(h("option", { value: "" }, t("choose_service")),
     ...sorted.map((s) => h("option", { value: s.service_code }, pick(s.name))));
   select.value = sorted.some((s) => s.service_code === selected) ? selected : "";
+}
+
+/** Inputs for the service's extra details (Open311 attributes), required ones marked. */
+export function renderAttributes(container, service, disabled) {
+  const attributes = service ? [...(service.attributes || [])].sort((a, b) => a.order - b.order) : [];
+  container.replaceChildren(...attributes.map((attribute) => {
+    const id = `file-attribute-${attribute.code}`;
+    const label = `${pick(attribute.description)}${attribute.required ? " *" : ""}`;
+    const common = { id, disabled, dataset: { attribute: attribute.code, datatype: attribute.datatype },
+      required: attribute.required, "aria-required": attribute.required ? "true" : undefined };
+    if (attribute.datatype === "multivaluelist") {
+      return h("fieldset", { class: "attribute", ...common },
+        h("legend", {}, label),
+        ...attribute.values.map((value) => h("label", { class: "inline" },
+          h("input", { type: "checkbox", value: value.key, disabled }), " ", pick(value.name))));
+    }
+    let input;
+    if (attribute.datatype === "singlevaluelist") {
+      input = h("select", common, h("option", { value: "" }, "—"),
+        ...attribute.values.map((value) => h("option", { value: value.key }, pick(value.name))));
+    } else if (attribute.datatype === "number") {
+      input = h("input", { type: "number", step: "any", ...common });
+    } else if (attribute.datatype === "datetime") {
+      input = h("input", { type: "date", ...common });
+    } else if (attribute.datatype === "text") {
+      input = h("textarea", { rows: 2, ...common });
+    } else {
+      input = h("input", { type: "text", ...common });
+    }
+    return h("div", { class: "stack attribute" }, h("label", { for: id }, label), input);
+  }));
+}
+
+/** The attribute values filled in the form, as the protocol's `attributes` object. */
+export function attributeValues(container) {
+  const values = {};
+  for (const el of container.querySelectorAll("[data-attribute]")) {
+    const code = el.dataset.attribute;
+    if (el.tagName === "FIELDSET") {
+      const checked = [...el.querySelectorAll("input:checked")].map((box) => box.value);
+      if (checked.length) values[code] = checked;
+    } else if (el.value.trim()) {
+      values[code] = el.value.trim();
+    }
+  }
+  return values;
 }
 
 export function show(id, visible) {
