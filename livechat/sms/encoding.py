@@ -149,12 +149,13 @@ def _pack(text: str, level: int, max_segments: int) -> list[str]:
         if fits(candidate, max_segments):
             current = candidate
             continue
-        if current:
-            chunks.append(current)
         if fits(piece, max_segments):
+            if current:
+                chunks.append(current)
             current = piece
         else:
-            finer = _pack(piece, level + 1, max_segments)
+            # Too long even alone: cut it finer, filling up the current chunk first.
+            finer = _pack(candidate, level + 1, max_segments)
             chunks.extend(finer[:-1])
             current = finer[-1]
     if current:
