@@ -1,4 +1,4 @@
-"""The console's static files: served at /console with a strict CSP, self-contained, safe DOM use."""
+"""The console's static files: served at /console with a strict CSP, self-contained, safe DOM."""
 
 from __future__ import annotations
 

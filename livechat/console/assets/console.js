@@ -329,13 +329,14 @@ function onQueue(data) {
   renderLists();
 }
 
-function newChatAlert(item, key, params = {}) {
+/** Announce, beep and notify; `once` skips chats already alerted (queued then auto-assigned). */
+function newChatAlert(item, key, params = {}, once = true) {
   const id = item.conversation_id;
   const text = t(key, {
     channel: channelLabel(item.channel), language: languageLabel(item.language), ...params,
   });
   announce(text);
-  if (state.alerted.has(id)) return;
+  if (once && state.alerted.has(id)) return;
   state.alerted.add(id);
   alerts.beep();
   alerts.notify(t("new_chat"), t("new_chat_body", {
@@ -358,7 +359,7 @@ function onAssigned(data) {
   const isNew = !state.mine.includes(id);
   if (isNew) state.mine.push(id);
   if (data.by === "transfer") {
-    newChatAlert(conversation, "assigned_transfer", { name: data.from_agent ? data.from_agent.name : "" });
+    newChatAlert(conversation, "assigned_transfer", { name: data.from_agent ? data.from_agent.name : "" }, false);
   } else if (data.by === "auto" && isNew) {
     newChatAlert(conversation, "assigned_auto");
   }
@@ -392,9 +393,13 @@ function onUnassigned(data) {
 function onMessage(data) {
   const id = data.conversation_id;
   const message = data.message;
+  if (!message) return;
+  if (message.sender === "citizen" && !message.private) updatePreview(id, message.text || "");
   const conversation = state.conversations.get(id);
-  if (!conversation || !message) return;
-  if (!addMessage(conversation, message)) return;
+  if (!conversation || !addMessage(conversation, message)) {
+    renderLists();
+    return;
+  }
   if (message.sender === "citizen") clearCitizenTyping(id);
   if (state.current === id) {
     appendMessage(message);
@@ -402,6 +407,13 @@ function onMessage(data) {
     state.unread.set(id, (state.unread.get(id) || 0) + 1);
   }
   renderLists();
+}
+
+/** A queued or offline item shows the citizen's latest words. */
+function updatePreview(id, text) {
+  for (const item of [...state.queue, ...state.offline]) {
+    if (item.conversation_id === id) item.preview = text.slice(0, 140);
+  }
 }
 
 /** Add a message once (acks and echoes can both bring it); false when already there. */
@@ -714,6 +726,7 @@ function renderConversation() {
   const conversation = currentConversation();
   $("conv-empty").hidden = Boolean(conversation);
   $("conv-body").hidden = !conversation;
+  renderComposer();
   if (!conversation) {
     renderDetails();
     return;

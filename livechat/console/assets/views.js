@@ -144,6 +144,12 @@ export function messageKind(message) {
   return ["citizen", "bot", "agent", "system"].includes(message.sender) ? message.sender : "system";
 }
 
+/** Activity lines (agents only) follow the console's language; the rest is what was sent. */
+function messageText(message, kind) {
+  if (kind === "activity" && (message.fr || message.en)) return pick(message);
+  return message.text || "";
+}
+
 /** One transcript line. Suggestions for citizen messages go in its .suggestion-slot. */
 export function messageItem(message) {
   const kind = messageKind(message);
@@ -152,7 +158,7 @@ export function messageItem(message) {
     h("div", { class: "msg-head" },
       h("span", { class: "msg-sender" }, senderLabel(message)),
       h("time", { datetime: message.created_at || "" }, formatTime(message.created_at))),
-    h("p", { class: "msg-text" }, message.text || ""),
+    h("p", { class: "msg-text" }, messageText(message, kind)),
     replies.length ? h("ul", { class: "quick-replies" },
       ...replies.map((reply) => h("li", {}, reply.title || reply.payload || ""))) : null,
     kind === "citizen" ? h("div", { class: "suggestion-slot" }) : null);
