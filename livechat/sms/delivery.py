@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from livechat.conversations.store import ConversationInfo, ConversationStore, MessageInfo
@@ -28,6 +29,15 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 2  # the first send and one retry
 OptOutListener = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class _Mode:
+    """How to send: the STOP confirmation passes the opt-out check; `raise_on_failure` leaves
+    retrying to the caller."""
+
+    opt_out_confirmation: bool = False
+    raise_on_failure: bool = False
 
 
 def render(message: MessageInfo, language: str | None) -> str:
@@ -106,9 +116,16 @@ class SmsSender:
         language: str | None = None,
         conversation: ConversationInfo | None = None,
         opt_out_confirmation: bool = False,
+        raise_on_failure: bool = False,
+        note: dict[str, Any] | None = None,
     ) -> bool:
         """Store `text` as an outgoing message of the number's SMS conversation and send it;
-        False (nothing stored or sent) when the number opted out."""
+        False (nothing stored or sent) when the number opted out.
+
+        `raise_on_failure`: a refused send raises SmsSendError instead of being retried here
+        (the caller retries, e.g. the requests outbox). `note` is kept in `payload.sms`."""
+        mode = _Mode(opt_out_confirmation, raise_on_failure)
+        mark = {"opt_out_confirmation": True} if opt_out_confirmation else {}
         if not opt_out_confirmation and await self.sms_store.is_opted_out(phone):
             log.info("sms not sent: number opted out", extra={"phone": mask_contacts(phone)})
             return False
@@ -119,10 +136,10 @@ class SmsSender:
             direction=Direction.OUTGOING,
             sender=sender,
             content=text,
-            payload={"sms": {"opt_out_confirmation": True}} if opt_out_confirmation else None,
+            payload={"sms": {**(note or {}), **mark}} if (note or mark) else None,
             language=language,
         )
-        await self._deliver(conversation.id, phone, message, text, opt_out_confirmation)
+        await self._deliver(conversation.id, phone, message, text, mode)
         return True
 
     async def on_status(self, sid: str, status: DeliveryStatus, error: str | None) -> bool:
@@ -164,8 +181,9 @@ class SmsSender:
         phone: str,
         message: MessageInfo,
         text: str,
-        opt_out_confirmation: bool = False,
+        mode: _Mode | None = None,
     ) -> None:
+        mode = mode or _Mode()
         bodies = split_sms(plain_text(text))
         if not bodies:
             return
@@ -184,7 +202,7 @@ class SmsSender:
                 parts.append((first, body, meta))
                 continue
             meta["part_of"] = first
-            if opt_out_confirmation:
+            if mode.opt_out_confirmation:
                 meta["opt_out_confirmation"] = True
             stored = await self.store.append_message(
                 conversation_id,
@@ -197,9 +215,7 @@ class SmsSender:
             assert stored.id is not None
             parts.append((stored.id, body, meta))
         for message_id, body, meta in parts:
-            await self._transmit(
-                message_id, conversation_id, phone, body, meta, 1, opt_out_confirmation
-            )
+            await self._transmit(message_id, conversation_id, phone, body, meta, 1, mode)
 
     async def _transmit(
         self,
@@ -209,7 +225,7 @@ class SmsSender:
         body: str,
         meta: dict[str, Any],
         attempt: int,
-        opt_out_confirmation: bool,
+        mode: _Mode,
         previous_sids: list[str] | None = None,
     ) -> None:
         """The lowest send function: nothing reaches Twilio without passing here."""
@@ -222,7 +238,7 @@ class SmsSender:
         }
         if previous_sids:
             meta["previous_sids"] = previous_sids
-        if not opt_out_confirmation and await self.sms_store.is_opted_out(phone):
+        if not mode.opt_out_confirmation and await self.sms_store.is_opted_out(phone):
             log.info("sms not sent: number opted out", extra={"phone": mask_contacts(phone)})
             await self.sms_store.record_attempt(
                 message_id, content=body, sms={**meta, "blocked": "opted_out"},
@@ -240,8 +256,14 @@ class SmsSender:
                 message_id, content=body, sms=meta,
                 sid=None, status=DeliveryStatus.FAILED.value, error=error.code[:32],
             )  # fmt: skip
-            await self._after_failure(message_id, conversation_id, phone, error.code, attempt)
-            return
+            if not mode.raise_on_failure:
+                await self._after_failure(message_id, conversation_id, phone, error.code, attempt)
+                return
+            if error.code == UNSUBSCRIBED:
+                await self.opt_out(phone)
+            elif error.permanent:
+                await self._flag(message_id, conversation_id, phone, error.code, attempt)
+            raise
         known = {status.value for status in DeliveryStatus}
         status = sent.status if sent.status in known else DeliveryStatus.QUEUED.value
         await self.sms_store.record_attempt(
@@ -280,7 +302,7 @@ class SmsSender:
                 delivery.content,
                 meta,
                 attempt,
-                bool(sms.get("opt_out_confirmation")),
+                _Mode(opt_out_confirmation=bool(sms.get("opt_out_confirmation"))),
                 previous,
             )
         except LivechatError:

@@ -13,7 +13,7 @@ from livechat import keys
 from livechat.channels.sms import SMS_PATH, STATUS_PATH, SmsChannel, normalise_phone
 from livechat.sms.delivery import SmsSender
 from livechat.sms.store import SmsStore
-from livechat.sms.twilio_client import TwilioMessenger
+from livechat.sms.twilio_client import SmsSendError, TwilioMessenger
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +98,18 @@ def _join_requests_wing(app: web.Application, channel: SmsChannel, sender: SmsSe
         if phone is None:
             raise PermanentDeliveryError("not a phone number")
         language = payload.get("language")
-        sent = await sender.send_text(
-            phone,
-            str(payload.get("body", "")),
-            language=language if language in ("fr", "en") else None,
-        )
+        try:
+            sent = await sender.send_text(
+                phone,
+                str(payload.get("body", "")),
+                language=language if language in ("fr", "en") else None,
+                raise_on_failure=True,  # the outbox retries with its own backoff
+                note={"outbox": str(payload.get("dedup_key", ""))},
+            )
+        except SmsSendError as error:
+            if error.permanent:
+                raise PermanentDeliveryError(f"Twilio error {error.code}") from error
+            raise
         if not sent:
             raise PermanentDeliveryError("the number opted out of SMS (STOP)")
 
