@@ -57,8 +57,10 @@ async def test_claim_reply_note_file_transfer_resolve(
         assert expected in text
     assert "Je voudrais parler à quelqu'un" in text
     first_wait = await item.locator(".wait").inner_text()
-    await asyncio.sleep(1.3)
-    assert await item.locator(".wait").inner_text() != first_wait
+    await marie_page.wait_for_function(
+        "([id, first]) => document.querySelector(`[data-wait-for='${id}']`).textContent !== first",
+        arg=[conversation_id, first_wait],
+    )
     # New chat alert: a browser notification and a beep.
     alerts = await eventually(marie.alerts)
     assert any(n["title"] == "Nouveau clavardage" for n in alerts["notifications"])
@@ -211,7 +213,7 @@ async def test_auto_assigned_chat_opens_on_its_own(
     await gateway.add_agent("marie@ville.example", "Marie Tremblay")
     page = await new_page("fr-CA", permissions=["notifications"])
     marie = await ConsolePage(page, gateway.url).login("marie@ville.example")
-    assert await page.text_content("#auto-assign") == "Attribution automatique activée."
+    await page.wait_for_selector("#auto-assign:has-text('Attribution automatique activée.')")
     citizen, conversation_id = await gateway.citizen("Bonjour")
     await gateway.handoff(conversation_id, summary=SUMMARY)
     await page.wait_for_selector(f'#mine-list [data-key="mine:{conversation_id}"]')
@@ -227,29 +229,35 @@ async def test_presence_away_offline_online(
     make_console_gateway: GatewayFactory, new_page: PageFactory
 ) -> None:
     gateway = await make_console_gateway(env={"AUTO_ASSIGN": "true"})
-    agent = await gateway.add_agent("marie@ville.example", "Marie Tremblay")
+    await gateway.add_agent("marie@ville.example", "Marie Tremblay")
     page = await new_page("en-CA")
     marie = await ConsolePage(page, gateway.url).login("marie@ville.example")
+
+    async def agents_available() -> bool:
+        status = await page.evaluate("fetch('/api/v1/livechat/status').then(r => r.json())")
+        return bool(status["agents_available"])
+
+    # Away: nobody takes chats, so a hand-off is refused (no agent).
     await page.select_option("#presence", "away")
     await page.wait_for_selector("#agents-list .agent--away:has-text('Marie Tremblay')")
-
-    # Away: no auto-assignment, the chat waits in the queue.
+    assert not await agents_available()
     citizen, conversation_id = await gateway.citizen("Bonjour")
-    await gateway.handoff(conversation_id)
-    await marie.queue_item(conversation_id).wait_for()
-    await asyncio.sleep(0.5)
-    assert await marie.mine_ids() == []
+    assert (await gateway.handoff(conversation_id))["status"] == "no_agent"
 
     # Offline: the console disconnects.
     await page.select_option("#presence", "offline")
     await page.wait_for_selector('#connection[data-state="conn_offline"]')
     assert await page.text_content("#connection") == "Offline (you receive no chats)"
+    assert not await agents_available()
 
-    # Online again: reconnected, and the waiting chat is auto-assigned.
+    # Online again: reconnected, available, and the next hand-off is auto-assigned.
     await page.select_option("#presence", "online")
     await marie.wait_connected()
+    await page.wait_for_selector("#agents-list .agent--online:has-text('Marie Tremblay')")
+    assert await agents_available()
+    assert (await gateway.handoff(conversation_id))["status"] == "queued"
     await page.wait_for_selector(f'#mine-list [data-key="mine:{conversation_id}"]')
-    await page.wait_for_selector(f"#agents-list .agent--online:has-text('{agent['name']}')")
+    await marie.wait_message("echo: Bonjour", "bot")
     assert citizen.sio.connected
 
 

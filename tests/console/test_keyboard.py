@@ -28,11 +28,6 @@ async def focus_is_visible(page: Any) -> bool:
 async def test_keyboard_only(console_gateway: ConsoleGateway, new_page: PageFactory) -> None:
     gateway = console_gateway
     await gateway.add_agent("marie@ville.example", "Marie Tremblay")
-    first, first_id = await gateway.citizen("Bonjour")
-    await gateway.handoff(first_id)
-    second, second_id = await gateway.citizen("Allo")
-    await gateway.handoff(second_id)
-
     page = await new_page("fr-CA")
     console = await ConsolePage(page, gateway.url).open()
     assert await focused_id(page) == "login-email"
@@ -44,12 +39,17 @@ async def test_keyboard_only(console_gateway: ConsoleGateway, new_page: PageFact
     await page.keyboard.press("Enter")
     await page.wait_for_selector("#app-view:not([hidden])")
     await console.wait_connected()
+    # Two citizens are handed off while the agent is online (no auto-assignment here).
+    first, first_id = await gateway.citizen("Bonjour")
+    assert (await gateway.handoff(first_id))["status"] == "queued"
+    second, second_id = await gateway.citizen("Allo")
+    assert (await gateway.handoff(second_id))["status"] == "queued"
     await console.queue_item(second_id).wait_for()
 
     # Alt+C claims the oldest chat and puts the cursor in the reply box.
     await page.keyboard.press("Alt+c")
     await page.wait_for_function(
-        "document.activeElement.id === 'composer-text' && !document.activeElement.disabled"
+        "() => document.activeElement.id === 'composer-text' && !document.activeElement.disabled"
     )
     assert await console.mine_ids() == [first_id]
     await page.keyboard.type("Bonjour! Ici Marie.")
@@ -68,7 +68,7 @@ async def test_keyboard_only(console_gateway: ConsoleGateway, new_page: PageFact
 
     # Alt+C again, then Alt+1 / Alt+2 switch between the two chats.
     await page.keyboard.press("Alt+c")
-    await page.wait_for_function(f"document.querySelector('[data-key=\"mine:{second_id}\"]')")
+    await page.wait_for_selector(f'[data-key="mine:{second_id}"]')
     await console.wait_message("Allo", "citizen")
     await page.keyboard.press("Alt+1")
     await console.wait_message("Citoyen pressé.", "note")
@@ -94,10 +94,7 @@ async def test_keyboard_only(console_gateway: ConsoleGateway, new_page: PageFact
     # Alt+R resolves the chat in view; the other one comes into view.
     await page.keyboard.press("Alt+r")
     await citizen_received(second, "system_message", kind="resolved")
-    await page.wait_for_function(
-        f"document.querySelector('[data-key=\"mine:{first_id}\"]')"
-        ".getAttribute('aria-current') === 'true'"
-    )
+    await page.wait_for_selector(f'[data-key="mine:{first_id}"][aria-current="true"]')
     assert await console.mine_ids() == [first_id]
 
     # "?" opens the shortcuts; Escape closes them.
@@ -138,6 +135,6 @@ async def test_live_regions_and_labels(
     label = await claim.get_attribute("aria-label")
     assert label.startswith("Claim the Web chat waiting for ")
     await page.wait_for_function(
-        "document.getElementById('announcer').textContent.startsWith('New chat in the queue')"
+        "() => document.getElementById('announcer').textContent.startsWith('New chat in the queue')"
     )
     assert citizen.sio.connected

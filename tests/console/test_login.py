@@ -80,7 +80,7 @@ async def test_wrong_password_then_rate_limited_in_both_languages(
         await page.fill("#login-password", password)
         await page.click("#login-submit")
         await page.wait_for_function(
-            "document.getElementById('login-submit').disabled === false"
+            "() => document.getElementById('login-submit').disabled === false"
             " && document.getElementById('login-error').textContent !== ''"
         )
         text: str = await page.text_content("#login-error")
@@ -98,7 +98,7 @@ async def test_wrong_password_then_rate_limited_in_both_languages(
     # A language switch re-translates the message on screen.
     await page.fill("#login-password", "wrong password!")
     await page.click("#login-submit")
-    await page.wait_for_function("document.getElementById('login-error').textContent !== ''")
+    await page.wait_for_function("() => document.getElementById('login-error').textContent !== ''")
     await page.click("#login-view .lang-toggle")
     assert await page.text_content("#login-error") == "Too many attempts. Try again in 15 min."
     await ConsolePage(page, gateway.url).screenshot("login-rate-limited")

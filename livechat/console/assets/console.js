@@ -980,7 +980,7 @@ function wire() {
   $("file-service").addEventListener("change", renderAttributes);
   document.addEventListener("keydown", onKeyDown);
   document.addEventListener("pointerdown", alerts.prime, { once: true });
-  setInterval(() => views.tickWaits([...state.queue, ...state.offline]), 1000);
+  setInterval(() => views.tickWaits([...state.queue, ...state.offline]), 500);
 }
 
 async function boot() {
