@@ -210,6 +210,7 @@ class SmsChannel:
         language = _language(keyword, current)
         if keyword is not None and keyword.kind is KeywordKind.OPT_OUT:
             await self.sender.opt_out(phone)
+            await self._note(current, "opted_out_note", keyword.word)
             await self._reply(phone, current, "opted_out", language, opt_out_confirmation=True)
             return
         opted_out = await self.sender.sms_store.is_opted_out(phone)
@@ -218,6 +219,7 @@ class SmsChannel:
             or (opted_out and keyword.kind is KeywordKind.CONFIRM)
         ):
             await self.sender.sms_store.set_opted_out(phone, False)
+            await self._note(current, "opted_in_note", keyword.word)
             await self._reply(phone, current, "opted_in", language)
             return
         if opted_out:
@@ -255,6 +257,16 @@ class SmsChannel:
         except LivechatError:
             log.exception("subscription confirmation failed")
             return []
+
+    async def _note(self, conversation: ConversationInfo, key: str, word: str) -> None:
+        """An activity in the conversation, so agents see why the number went silent."""
+        await self.store.append_message(
+            conversation.id,
+            direction=Direction.ACTIVITY,
+            sender=Sender.SYSTEM,
+            content=texts.both(key, word=word),
+            payload={"sms": {"keyword": word}},
+        )
 
     async def _reply(
         self,

@@ -53,6 +53,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "311. Emergency: 911.",
     },
     # For agents (activity in the conversation), not for citizens.
+    "opted_out_note": {
+        "fr": "Le citoyen a répondu {word} : plus aucun texto ne lui sera envoyé.",
+        "en": "The citizen replied {word}: no text message will be sent to them anymore.",
+    },
+    "opted_in_note": {
+        "fr": "Le citoyen a répondu {word} : il reçoit de nouveau les textos.",
+        "en": "The citizen replied {word}: text messages are sent to them again.",
+    },
     "delivery_failed": {
         "fr": "Texto non livré au {phone} après {attempts} tentative(s) (erreur {error}).",
         "en": "Text message not delivered to {phone} after {attempts} attempt(s) (error {error}).",

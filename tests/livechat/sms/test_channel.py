@@ -183,6 +183,11 @@ async def test_stop_then_nothing_is_sent_of_any_kind_until_start(
     contact = await sms_gateway.contact()
     assert contact is not None and contact.sms_opted_out_at is not None
     assert len(fake_rasa.received) == 1  # STOP never reaches the bot
+    activities = [m.content for m in await sms_gateway.messages() if m.direction == "activity"]
+    assert activities == [
+        "Le citoyen a répondu STOP : plus aucun texto ne lui sera envoyé.\n"
+        "The citizen replied STOP: no text message will be sent to them anymore."
+    ]  # agents see why the number went silent
 
     # Citizen messages are still stored, but get no answer; HELP neither.
     await sms_gateway.sms("Allo?")
