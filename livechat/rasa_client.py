@@ -131,6 +131,15 @@ class RasaClient:
             params={"include_events": "NONE"},
         )
 
+    async def tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation's tracker state without events (slots, latest message, paused)."""
+        answer = await self._request(
+            "GET", f"/conversations/{sender}/tracker", params={"include_events": "NONE"}
+        )
+        if not isinstance(answer, dict):
+            raise BotUnavailable("Rasa tracker answer is not an object")
+        return answer
+
     async def status(self, timeout: float | None = None) -> RasaStatus:
         """GET / ("Hello from Rasa: 3.6.21"); raise BotUnavailable when it does not answer."""
         answer = await self._request("GET", "/", expect_json=False, timeout=timeout)
