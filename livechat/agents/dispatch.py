@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import socketio
+from sqlalchemy.exc import SQLAlchemyError
 
 from livechat.agents import texts, views
 from livechat.agents.queue import AgentLoad, LiveConversation, QueueStore
@@ -114,7 +115,7 @@ class Dispatcher:
             await self.auto_assign()
             await self.announce_positions()
             await self.bus.to_all("queue", await self.queue_snapshot())
-        except LivechatError as error:
+        except (LivechatError, SQLAlchemyError, OSError) as error:
             log.error("queue update failed", extra={"error": str(error)})
 
     async def auto_assign(self) -> int:
