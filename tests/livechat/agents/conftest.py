@@ -309,3 +309,17 @@ async def live(make_live_gateway: LiveGatewayFactory) -> LiveGateway:
 
 def store_of(gateway: Gateway) -> Any:
     return gateway.app[keys.STORE]
+
+
+async def eventually(check: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
+    """Poll a sync or async check until it returns something truthy; fail after `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.livechat.agents.conftest import LiveGateway, LiveGatewayFactory
+from tests.livechat.agents.conftest import LiveGateway, LiveGatewayFactory, eventually
 from tests.livechat.clients import ChatClient
 
 TIMEOUT = 10.0
@@ -49,11 +49,7 @@ async def test_handoff_claim_talk_note_transfer_resolve(
     assert item["position"] == 1 and item["summary"] == {"service_code": "report_pothole"}
     assert item["preview"] == "Je veux parler à quelqu'un"
 
-    async def paused() -> None:
-        while {"event": "pause"} not in live.rasa.events[conversation_id]:
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(paused(), TIMEOUT)
+    await eventually(lambda: {"event": "pause"} in live.rasa.events[conversation_id])
 
     # While queued, the citizen's words reach every agent and are not sent to Rasa.
     sent_to_rasa = len(live.rasa.received)
@@ -159,11 +155,7 @@ async def test_handoff_claim_talk_note_transfer_resolve(
     assert survey["survey_url"] == "/api/v1/surveys"
     assert [q["title"] for q in survey["quick_replies"]] == ["1", "2", "3", "4", "5"]
 
-    async def resumed() -> None:
-        while {"event": "resume"} not in live.rasa.events[conversation_id]:
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(resumed(), TIMEOUT)
+    await eventually(lambda: {"event": "resume"} in live.rasa.events[conversation_id])
     assert live.rasa.events[conversation_id] == [{"event": "pause"}, {"event": "resume"}]
 
     # The citizen's next message starts a new conversation with the bot.
@@ -194,11 +186,7 @@ async def test_hand_back_to_the_bot(live: LiveGateway) -> None:
     left = await citizen_next(citizen, "system_message", kind="agent_left")
     assert "assistant virtuel" in left["fr"]
 
-    async def resumed() -> None:
-        while {"event": "resume"} not in live.rasa.events[conversation_id]:
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(resumed(), TIMEOUT)
+    await eventually(lambda: {"event": "resume"} in live.rasa.events[conversation_id])
     await citizen.utter("Encore moi")
     await citizen_next(citizen, "bot_uttered", text="echo: Encore moi")
     assert live.rasa.received[-1]["sender"] == conversation_id  # same conversation, bot again
