@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
     false,
     text,
@@ -200,6 +201,8 @@ class Message(Base):
     # Outgoing SMS: Twilio's latest delivery status and error code (status callbacks).
     delivery_status: Mapped[str | None] = mapped_column(String(16))
     delivery_error: Mapped[str | None] = mapped_column(String(32))
+    # The web widget's id of a citizen message: a resend after a lost ack is stored once.
+    client_message_id: Mapped[str | None] = mapped_column(String(64))
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
@@ -209,6 +212,11 @@ class Message(Base):
         CheckConstraint("language IN ('fr', 'en')", name="language"),
         CheckConstraint(_one_of("delivery_status", DeliveryStatus), name="delivery_status"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        UniqueConstraint(
+            "conversation_id",
+            "client_message_id",
+            name="uq_messages_conversation_id_client_message_id",
+        ),
     )
 
 

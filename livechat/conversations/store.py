@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from livechat.db import utcnow
-from livechat.errors import ConversationNotFound, StorageUnavailable
+from livechat.errors import ConversationNotFound, LivechatError, StorageUnavailable
 from livechat.models import (
     Channel,
     Contact,
@@ -23,6 +23,7 @@ from livechat.models import (
     Message,
     Sender,
 )
+from livechat.requests.models import SurveyResponse
 
 T = TypeVar("T")
 
@@ -68,6 +69,7 @@ class MessageInfo:
     language: str | None
     private: bool
     created_at: dt.datetime
+    client_message_id: str | None = None
 
     @classmethod
     def of(cls, row: Message) -> MessageInfo:
@@ -81,7 +83,16 @@ class MessageInfo:
             language=row.language,
             private=row.private,
             created_at=row.created_at,
+            client_message_id=row.client_message_id,
         )
+
+
+class DuplicateMessage(LivechatError):
+    """A message with this client message id is already stored; `existing` is that one."""
+
+    def __init__(self, existing: MessageInfo) -> None:
+        super().__init__(f"message {existing.id} already stored")
+        self.existing = existing
 
 
 class ConversationStore:
@@ -130,6 +141,60 @@ class ConversationStore:
             raise ConversationNotFound(f"conversation {conversation_id}")
         return info
 
+    async def resolve(self, conversation_id: int) -> bool:
+        """Mark the conversation resolved; False when it already was (or does not exist)."""
+
+        async def change(session: AsyncSession) -> bool:
+            result = await session.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == conversation_id,
+                    Conversation.status != ConversationStatus.RESOLVED.value,
+                )
+                .values(status=ConversationStatus.RESOLVED.value, updated_at=utcnow())
+            )
+            await session.commit()
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+        return await self._run(change)
+
+    async def record_satisfaction(
+        self,
+        conversation: ConversationInfo,
+        rating: int,
+        *,
+        language: str | None,
+        comment: str | None = None,
+    ) -> int:
+        """Store the citizen's 1-5 rating of a web conversation (CSAT); return the row id.
+
+        A second rating of the same conversation replaces the first (a resent or changed vote).
+        """
+
+        async def save(session: AsyncSession) -> int:
+            survey = await session.scalar(
+                select(SurveyResponse)
+                .where(
+                    SurveyResponse.conversation_public_id == conversation.public_id,
+                    SurveyResponse.channel == conversation.channel,
+                )
+                .order_by(SurveyResponse.id.desc())
+                .limit(1)
+            )
+            if survey is None:
+                survey = SurveyResponse(
+                    conversation_public_id=conversation.public_id, channel=conversation.channel
+                )
+                session.add(survey)
+            survey.rating = rating
+            survey.language = language
+            survey.comment = comment
+            survey.created_at = utcnow()
+            await session.commit()
+            return survey.id
+
+        return await self._run(save)
+
     async def set_status(self, conversation_id: int, status: ConversationStatus) -> None:
         """Change who owns the conversation (the agent hub's seam)."""
 
@@ -154,8 +219,13 @@ class ConversationStore:
         language: str | None = None,
         source_id: str | None = None,
         private: bool = False,
+        client_message_id: str | None = None,
     ) -> MessageInfo:
-        """Store a message and commit; a citizen's clear language becomes the conversation's."""
+        """Store a message and commit; a citizen's clear language becomes the conversation's.
+
+        A `client_message_id` already stored in the conversation raises `DuplicateMessage`
+        (nothing is changed), also when two copies race: the unique constraint decides.
+        """
 
         async def append(session: AsyncSession) -> MessageInfo:
             now = utcnow()
@@ -169,6 +239,7 @@ class ConversationStore:
                 source_id=source_id,
                 private=private,
                 created_at=now,
+                client_message_id=client_message_id,
             )
             changes: dict[str, Any] = {"last_activity_at": now}
             if sender is Sender.CITIZEN and language is not None:
@@ -182,7 +253,30 @@ class ConversationStore:
             await session.commit()
             return MessageInfo.of(message)
 
-        return await self._run(append)
+        try:
+            return await self._run(append)
+        except IntegrityError:
+            if client_message_id is not None:
+                existing = await self.find_client_message(conversation_id, client_message_id)
+                if existing is not None:
+                    raise DuplicateMessage(existing) from None
+            raise
+
+    async def find_client_message(
+        self, conversation_id: int, client_message_id: str
+    ) -> MessageInfo | None:
+        """The conversation's message with this client message id, if stored."""
+
+        async def find(session: AsyncSession) -> MessageInfo | None:
+            row = await session.scalar(
+                select(Message).where(
+                    Message.conversation_id == conversation_id,
+                    Message.client_message_id == client_message_id,
+                )
+            )
+            return None if row is None else MessageInfo.of(row)
+
+        return await self._run(find)
 
     async def history(
         self, conversation_id: int, *, limit: int = 500, include_private: bool = False

@@ -105,3 +105,35 @@ async def test_downgrade_to_base_removes_the_core_tables(fresh_database_url: str
         await engine.dispose()
     assert not (CORE_TABLES & tables)
     assert models.Message.__tablename__ == "messages"
+
+
+async def test_webchat_revision_adds_and_removes_client_message_id(
+    fresh_database_url: str,
+) -> None:
+    from alembic import command
+
+    def messages_schema(connection: Connection) -> tuple[set[str], set[str | None]]:
+        inspector = inspect(connection)
+        columns = {c["name"] for c in inspector.get_columns("messages")}
+        uniques = {u["name"] for u in inspector.get_unique_constraints("messages")}
+        return columns, uniques
+
+    def downgrade(connection: Connection) -> tuple[set[str], set[str | None]]:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004_agents")
+        return messages_schema(connection)
+
+    assert await upgrade(fresh_database_url, "0005_webchat") == "0005_webchat"
+    engine = create_engine(fresh_database_url)
+    config = alembic_config(fresh_database_url)
+    try:
+        async with engine.connect() as connection:
+            columns, uniques = await connection.run_sync(messages_schema)
+        assert "client_message_id" in columns
+        assert "uq_messages_conversation_id_client_message_id" in uniques
+        async with engine.begin() as connection:
+            columns, uniques = await connection.run_sync(downgrade)
+    finally:
+        await engine.dispose()
+    assert "client_message_id" not in columns
+    assert "uq_messages_conversation_id_client_message_id" not in uniques

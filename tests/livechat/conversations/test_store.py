@@ -6,12 +6,21 @@ import asyncio
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from livechat.conversations.store import ConversationStore
+from livechat.conversations.store import ConversationStore, DuplicateMessage
 from livechat.db import create_engine, create_sessionmaker
 from livechat.errors import ConversationNotFound, StorageUnavailable
-from livechat.models import Contact, Conversation, ConversationStatus, Direction, Sender
+from livechat.models import (
+    Contact,
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Message,
+    Sender,
+)
+from livechat.requests.models import SurveyResponse
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -126,3 +135,107 @@ async def test_unreachable_database_raises_storage_unavailable(closed_url: str) 
             await store.open_web_conversation("sess")
     finally:
         await engine.dispose()
+
+
+async def citizen_says(
+    store: ConversationStore, conversation_id: int, text: str, client_id: str | None
+) -> int | None:
+    """The stored message's id, or the existing one's id (negated) for a duplicate."""
+    try:
+        message = await store.append_message(
+            conversation_id,
+            direction=Direction.INCOMING,
+            sender=Sender.CITIZEN,
+            content=text,
+            language="fr",
+            client_message_id=client_id,
+        )
+    except DuplicateMessage as duplicate:
+        assert duplicate.existing.id is not None
+        return -duplicate.existing.id
+    return message.id
+
+
+async def test_client_message_id_is_unique_per_conversation(
+    store: ConversationStore, sessionmaker: Sessions
+) -> None:
+    first = await store.open_web_conversation("sess-1")
+    other = await store.open_web_conversation("sess-2")
+
+    stored = await citizen_says(store, first.id, "Bonjour", "c1")
+    assert stored is not None and stored > 0
+    assert await citizen_says(store, first.id, "Bonjour", "c1") == -stored
+    # Another conversation may use the same id; messages without one never collide.
+    assert (await citizen_says(store, other.id, "Bonjour", "c1") or 0) > 0
+    assert (await citizen_says(store, first.id, "sans id", None) or 0) > 0
+    assert (await citizen_says(store, first.id, "sans id", None) or 0) > 0
+
+    found = await store.find_client_message(first.id, "c1")
+    assert found is not None and (found.id, found.client_message_id) == (stored, "c1")
+    assert await store.find_client_message(first.id, "nope") is None
+    async with sessionmaker() as session:
+        rows = (await session.scalars(select(Message).order_by(Message.id))).all()
+    assert [(m.conversation_id, m.client_message_id) for m in rows] == [
+        (first.id, "c1"),
+        (other.id, "c1"),
+        (first.id, None),
+        (first.id, None),
+    ]
+
+
+async def test_concurrent_copies_store_one_message(
+    store: ConversationStore, sessionmaker: Sessions
+) -> None:
+    conversation = await store.open_web_conversation("racing")
+    results = await asyncio.gather(
+        *(citizen_says(store, conversation.id, "copie", "same-id") for _ in range(8))
+    )
+    assert len([r for r in results if r is not None and r > 0]) == 1
+    assert len({abs(r) for r in results if r is not None}) == 1
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Message)) == 1
+
+
+async def test_other_integrity_errors_still_propagate(store: ConversationStore) -> None:
+    # The SMS channel relies on this for Twilio's retried webhooks (same MessageSid).
+    conversation = await store.open_phone_conversation("+15145550100")
+
+    async def sms() -> None:
+        await store.append_message(
+            conversation.id,
+            direction=Direction.INCOMING,
+            sender=Sender.CITIZEN,
+            content="Oui",
+            source_id="SM123",
+        )
+
+    await sms()
+    with pytest.raises(IntegrityError):
+        await sms()
+
+
+async def test_resolve_is_idempotent(store: ConversationStore) -> None:
+    conversation = await store.open_web_conversation("sess")
+    assert await store.resolve(conversation.id) is True
+    assert await store.resolve(conversation.id) is False
+    assert await store.resolve(999_999) is False
+    assert (await store.get_conversation(conversation.id)).status == "resolved"
+
+
+async def test_record_satisfaction_keeps_one_rating_per_conversation(
+    store: ConversationStore, sessionmaker: Sessions
+) -> None:
+    first = await store.open_web_conversation("sess")
+    await store.resolve(first.id)
+    second = await store.open_web_conversation("sess")
+
+    one = await store.record_satisfaction(first, 2, language="fr", comment="lent")
+    again = await store.record_satisfaction(first, 4, language="en")
+    other = await store.record_satisfaction(second, 5, language=None)
+
+    assert one == again != other
+    async with sessionmaker() as session:
+        rows = (await session.scalars(select(SurveyResponse).order_by(SurveyResponse.id))).all()
+    assert [
+        (r.rating, r.language, r.comment, r.channel, r.conversation_public_id) for r in rows
+    ] == [(4, "en", None, "web", first.public_id), (5, None, None, "web", second.public_id)]
