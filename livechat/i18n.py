@@ -57,6 +57,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Vous envoyez des messages trop rapidement. Veuillez patienter quelques secondes.",
         "en": "You are sending messages too quickly. Please wait a few seconds.",
     },
+    "invalid_rating": {
+        "fr": "La note doit être un chiffre de 1 à 5.",
+        "en": "The rating must be a number from 1 to 5.",
+    },
+    "no_conversation": {
+        "fr": "Il n'y a pas encore de conversation à évaluer. Écrivez-nous d'abord.",
+        "en": "There is no conversation to rate yet. Please write to us first.",
+    },
+    "too_large": {
+        "fr": "La photo est trop lourde ({megabytes} Mo au maximum).",
+        "en": "The photo is too large ({megabytes} MB at most).",
+    },
+    "unsupported_type": {
+        "fr": "Seules les photos JPEG, PNG ou WebP sont acceptées.",
+        "en": "Only JPEG, PNG or WebP photos are accepted.",
+    },
+    "invalid_upload": {
+        "fr": "L'envoi de la photo n'a pas pu être lu. Veuillez choisir la photo de nouveau.",
+        "en": "The photo upload could not be read. Please choose the photo again.",
+    },
     "internal_error": {
         "fr": "Une erreur inattendue est survenue. Veuillez réessayer.",
         "en": "An unexpected error occurred. Please try again.",
@@ -84,3 +104,18 @@ def bilingual(key: str, **params: Any) -> str:
 def both(key: str, **params: Any) -> dict[str, str]:
     """{"fr": ..., "en": ...} for `key`."""
     return {language: translate(key, language, **params) for language in LANGUAGES}
+
+
+def find_key(text: str | None) -> str | None:
+    """The key of a stored text without placeholders (French, English or both), else None.
+
+    Lets history give `fr`/`en` for notices stored as plain text (e.g. `bot_unavailable`).
+    """
+    if not text:
+        return None
+    for key, texts in TEXTS.items():
+        if "{" in texts["fr"]:
+            continue
+        if text in (texts["fr"], texts["en"], bilingual(key)):
+            return key
+    return None

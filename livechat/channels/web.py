@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import socketio
 
 from livechat import i18n
 from livechat.conversations.router import ConversationRouter
-from livechat.conversations.store import ConversationInfo, ConversationStore, MessageInfo
+from livechat.conversations.store import (
+    ConversationInfo,
+    ConversationStore,
+    DuplicateMessage,
+    MessageInfo,
+)
 from livechat.errors import LivechatError
 from livechat.language import detect_language
 from livechat.models import Direction, Sender
@@ -29,6 +36,11 @@ from livechat.settings import Settings
 log = logging.getLogger(__name__)
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+CLIENT_MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_URL_LENGTH = 2048
+MAX_COMMENT_LENGTH = 4000
+# Called when the citizen ends a conversation (the agent hub releases its agent).
+EndListener = Callable[[ConversationInfo], Awaitable[None]]
 TypingListener = Callable[[ConversationInfo, bool], Awaitable[None]]
 HISTORY_LIMIT = 500
 TYPING_REPEAT_SECONDS = 3.0
@@ -84,6 +96,110 @@ class ChatError(LivechatError):
         }
 
 
+@dataclass(frozen=True)
+class WidgetMetadata:
+    """What a widget says about a citizen message besides its text (`user_uttered` metadata)."""
+
+    language: str | None = None
+    client_message_id: str | None = None
+    display_text: str | None = None
+    location: dict[str, float] | None = None
+    photo_url: str | None = None
+    request_human: bool = False
+
+    def for_rasa(self) -> dict[str, Any]:
+        """The fields forwarded in the Rasa webhook's metadata (the bot may fill slots)."""
+        fields = self.stored() or {}
+        if self.request_human:
+            fields["request_human"] = True
+        return fields
+
+    def stored(self) -> dict[str, Any] | None:
+        """The fields kept in the citizen message's payload (shown again in `history`)."""
+        fields: dict[str, Any] = {}
+        if self.display_text is not None:
+            fields["display_text"] = self.display_text
+        if self.location is not None:
+            fields["location"] = dict(self.location)
+        if self.photo_url is not None:
+            fields["photo_url"] = self.photo_url
+        return fields or None
+
+
+def widget_metadata(raw: Any, max_text: int) -> WidgetMetadata:
+    """Read `user_uttered` metadata; malformed optional fields are left out (logged), since
+    the text itself is what the citizen wrote and is stored anyway."""
+    if isinstance(raw, str):  # Rasa's channel also accepts metadata as a JSON string
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return WidgetMetadata()
+    if not isinstance(raw, dict):
+        return WidgetMetadata()
+    ignored: list[str] = []
+
+    def pick(key: str, check: Callable[[Any], Any]) -> Any:
+        value = raw.get(key)
+        if value is None:
+            return None
+        checked = check(value)
+        if checked is None:
+            ignored.append(key)
+        return checked
+
+    metadata = WidgetMetadata(
+        language=raw["language"] if raw.get("language") in i18n.LANGUAGES else None,
+        client_message_id=pick("client_message_id", _client_message_id),
+        display_text=pick("display_text", lambda v: _display_text(v, max_text)),
+        location=pick("location", _location),
+        photo_url=pick("photo_url", _photo_url),
+        request_human=raw.get("request_human") is True,
+    )
+    if ignored:
+        log.warning("malformed metadata ignored", extra={"fields": sorted(ignored)})
+    return metadata
+
+
+def _client_message_id(value: Any) -> str | None:
+    return value if isinstance(value, str) and CLIENT_MESSAGE_ID.fullmatch(value) else None
+
+
+def _display_text(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) and value.strip() else None
+
+
+def _location(value: Any) -> dict[str, float] | None:
+    if not isinstance(value, dict):
+        return None
+    lat, long = value.get("lat"), value.get("long")
+    for number in (lat, long):
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            return None
+        if not math.isfinite(number):
+            return None
+    assert isinstance(lat, int | float) and isinstance(long, int | float)
+    if not (-90 <= lat <= 90 and -180 <= long <= 180):
+        return None
+    return {"lat": float(lat), "long": float(long)}
+
+
+def _photo_url(value: Any) -> str | None:
+    """An uploaded photo's URL: "/uploads/..." on this gateway, or an http(s) URL."""
+    if not isinstance(value, str) or not value or len(value) > MAX_URL_LENGTH:
+        return None
+    if value.startswith("/uploads/"):
+        return value
+    parts = urlsplit(value)
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def first_name(name: Any) -> str | None:
+    """An agent's first name only (what the citizen sees of an agent)."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    return name.split()[0]
+
+
 def conversation_room(conversation: ConversationInfo) -> str:
     """The Socket.IO room of a conversation."""
     return f"conversation:{conversation.public_id.hex}"
@@ -127,7 +243,33 @@ def history_item(message: MessageInfo) -> dict[str, Any]:
         if (message.payload or {}).get("custom") is not None:
             item["custom"] = message.payload["custom"]  # type: ignore[index]
         item.update(_speaker(message))
+    item.update(widget_fields(message))
     return item
+
+
+def widget_fields(message: MessageInfo) -> dict[str, Any]:
+    """History extras for widgets: the citizen's display text, client id, photo and location;
+    an agent's first name; a system notice in both languages (so it follows the UI)."""
+    payload = message.payload or {}
+    fields: dict[str, Any] = {}
+    if message.sender == Sender.CITIZEN.value:
+        if message.client_message_id is not None:
+            fields["client_message_id"] = message.client_message_id
+        for key in ("display_text", "photo_url", "location"):
+            if payload.get(key) is not None:
+                fields[key] = payload[key]
+    elif message.sender == Sender.AGENT.value:
+        agent = payload.get("agent")
+        name = first_name(agent.get("name")) if isinstance(agent, dict) else None
+        if name is not None:
+            fields["agent_name"] = name
+    elif message.sender == Sender.SYSTEM.value:
+        system = payload.get("system")
+        if isinstance(system, dict) and all(isinstance(system.get(k), str) for k in ("fr", "en")):
+            fields.update(fr=system["fr"], en=system["en"])
+        elif (text_key := i18n.find_key(message.content)) is not None:
+            fields.update(i18n.both(text_key))
+    return fields
 
 
 def _speaker(message: MessageInfo) -> dict[str, Any]:
@@ -173,6 +315,8 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.sockets: dict[str, SocketState] = {}
         # Set by the agent hub: told when a citizen starts or stops typing.
         self.typing_listener: TypingListener | None = None
+        # Set by the agent hub: told when the citizen ends a conversation.
+        self.end_listener: EndListener | None = None
         router.register_sender("web", self.send_to_conversation)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -215,7 +359,7 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         state = self.sockets[sid]
         known_language = state.conversation.language if state.conversation else None
         try:
-            text, language, hint = self._validate_utterance(state, data, known_language)
+            text, language, metadata = self._validate_utterance(state, data, known_language)
         except ChatError as error:
             return await self._emit_error(sid, error)
         assert state.session_id is not None
@@ -227,15 +371,85 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 direction=Direction.INCOMING,
                 sender=Sender.CITIZEN,
                 content=text,
+                payload=metadata.stored(),
                 language=language,
+                client_message_id=metadata.client_message_id,
             )
+        except DuplicateMessage as duplicate:
+            # A resend after a lost ack: acknowledge the stored copy, do not route it again.
+            state.conversation = conversation
+            return {"ok": True, "message_id": duplicate.existing.id, "duplicate": True}
         except LivechatError as error:
             log.error("citizen message not stored", extra={"error": str(error)})
             lang = language or known_language
             return await self._emit_error(sid, ChatError("storage_unavailable", lang))
-        state.conversation = conversation
-        self.router.submit(conversation, message, {"session_id": state.session_id}, hint)
+        # The message's clear language is now the conversation's (errors speak it).
+        state.conversation = replace(conversation, language=language or conversation.language)
+        channel_metadata = {"session_id": state.session_id, **metadata.for_rasa()}
+        self.router.submit(conversation, message, channel_metadata, metadata.language)
         return {"ok": True, "message_id": message.id}
+
+    async def on_end_conversation(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """The citizen pressed "End": resolve the conversation (the next message, or a new
+        session, starts a new one). Ack {"ok": true, "conversation_id"?}."""
+        state = self.sockets[sid]
+        try:
+            session_id = _event_session(state, data)
+            conversation = await self.store.find_web_conversation(session_id)
+            if conversation is None:
+                return {"ok": True}
+            ended = await self.store.resolve(conversation.id)
+        except ChatError as error:
+            return _refusal(error)
+        except LivechatError as error:
+            log.error("conversation not ended", extra={"error": str(error)})
+            return _refusal(ChatError("storage_unavailable", _language(state)))
+        if ended:
+            log.info("citizen ended the conversation", extra={"conversation_id": conversation.id})
+            if self.end_listener is not None:
+                try:
+                    await self.end_listener(conversation)
+                except LivechatError as error:
+                    log.warning("end of conversation not forwarded", extra={"error": str(error)})
+        return {"ok": True, "conversation_id": conversation.public_id.hex}
+
+    async def on_satisfaction(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """{"rating": 1..5, "language", "comment"?} about the session's latest conversation."""
+        state = self.sockets[sid]
+        language = _language(state)
+        try:
+            session_id = _event_session(state, data)
+            data = data or {}
+            if data.get("language") in i18n.LANGUAGES:
+                language = data["language"]
+            conversation = await self.store.find_web_conversation(session_id)
+            language = language or (conversation.language if conversation else None)
+            rating = data.get("rating")
+            if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+                raise ChatError("invalid_rating", language)
+            comment = data.get("comment")
+            if comment is not None and not isinstance(comment, str):
+                raise ChatError("invalid_payload", language)
+            if conversation is None:
+                raise ChatError("no_conversation", language)
+            await self.store.record_satisfaction(
+                conversation,
+                rating,
+                language=language,
+                comment=(comment or "").strip()[:MAX_COMMENT_LENGTH] or None,
+            )
+        except ChatError as error:
+            return _refusal(error)
+        except LivechatError as error:
+            log.error("rating not stored", extra={"error": str(error)})
+            return _refusal(ChatError("storage_unavailable", language))
+        return {"ok": True}
+
+    async def is_known_session(self, session_id: str) -> bool:
+        """Whether a socket of this gateway confirmed this session, or it has a conversation."""
+        if any(state.session_id == session_id for state in self.sockets.values()):
+            return True
+        return await self.store.find_web_conversation(session_id) is not None
 
     async def on_history_request(self, sid: str, data: Any = None) -> dict[str, Any]:
         state = self.sockets[sid]
@@ -313,13 +527,13 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     def _validate_utterance(
         self, state: SocketState, data: Any, known_language: str | None
-    ) -> tuple[str, str | None, str | None]:
+    ) -> tuple[str, str | None, WidgetMetadata]:
         if not isinstance(data, dict):
             raise ChatError("invalid_payload", known_language)
         text = data.get("message")
         limit = self.settings.max_message_length
-        # The start of an over-long message is enough to answer in its language.
-        language = detect_language(text[:limit]) if isinstance(text, str) else None
+        metadata = widget_metadata(data.get("metadata"), limit)
+        language = _message_language(text, metadata, limit)
         error_language = language or known_language
         if state.session_id is None:
             raise ChatError("no_session", error_language)
@@ -334,7 +548,7 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise ChatError("too_long", error_language, limit=limit)
         if not state.bucket.take():
             raise ChatError("rate_limited", error_language)
-        return text, language, _language_hint(data.get("metadata"))
+        return text, language, metadata
 
     async def _join(self, sid: str, state: SocketState, conversation: ConversationInfo) -> None:
         room = conversation_room(conversation)
@@ -364,13 +578,33 @@ def _check_session_id(value: Any, confirmed: str | None, language: str | None = 
         raise ChatError("session_mismatch", language)
 
 
-def _language_hint(metadata: Any) -> str | None:
-    """The widget's page language from metadata {"language": "fr"|"en"}, if given."""
-    if isinstance(metadata, str):  # Rasa's channel also accepts metadata as a JSON string
-        try:
-            metadata = json.loads(metadata)
-        except ValueError:
-            return None
-    if isinstance(metadata, dict) and metadata.get("language") in i18n.LANGUAGES:
-        return str(metadata["language"])
-    return None
+def _message_language(text: Any, metadata: WidgetMetadata, limit: int) -> str | None:
+    """The clear language of a citizen message. A quick-reply payload ("/report_pothole") is
+    no language: what the citizen saw (display_text) tells it, if given."""
+    if not isinstance(text, str):
+        return None
+    if text.startswith("/"):
+        text = metadata.display_text or ""
+    # The start of an over-long message is enough to answer in its language.
+    return detect_language(text[:limit]) if text.strip() else None
+
+
+def _event_session(state: SocketState, data: Any) -> str:
+    """The confirmed session of an event {"session_id"?: ...} (None/absent: the confirmed one)."""
+    language = _language(state)
+    if data is not None and not isinstance(data, dict):
+        raise ChatError("invalid_payload", language)
+    if state.session_id is None:
+        raise ChatError("no_session", language)
+    _check_session_id((data or {}).get("session_id"), state.session_id, language)
+    return state.session_id
+
+
+def _language(state: SocketState) -> str | None:
+    return state.conversation.language if state.conversation else None
+
+
+def _refusal(error: ChatError) -> dict[str, Any]:
+    """An ack refusing an event: code, text in the citizen's language (or both), fr, en."""
+    body = error.body()
+    return {"ok": False, "error": error.code, **{k: body[k] for k in ("text", "fr", "en")}}

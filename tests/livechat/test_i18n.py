@@ -35,6 +35,11 @@ def test_codes_used_by_the_web_chat_all_exist() -> None:
         "no_session",
         "session_mismatch",
         "rate_limited",
+        "invalid_rating",
+        "no_conversation",
+        "too_large",
+        "unsupported_type",
+        "invalid_upload",
     ):
         assert code in i18n.TEXTS
 
@@ -59,3 +64,16 @@ def test_unknown_language_gives_french_then_english() -> None:
 def test_emergency_number_is_in_the_unavailable_text() -> None:
     assert "911" in i18n.translate("bot_unavailable", "fr")
     assert "911" in i18n.translate("bot_unavailable", "en")
+
+
+def test_find_key_recognises_stored_notices() -> None:
+    for text in (
+        i18n.translate("bot_unavailable", "fr"),
+        i18n.translate("bot_unavailable", "en"),
+        i18n.bilingual("bot_unavailable"),
+    ):
+        assert i18n.find_key(text) == "bot_unavailable"
+    assert i18n.find_key("Bonjour") is None
+    assert i18n.find_key(None) is None
+    # Texts with placeholders are never guessed from their filled-in form.
+    assert i18n.find_key(i18n.translate("too_long", "fr", limit=2000)) is None
