@@ -61,6 +61,10 @@ class Settings:
     sms_retry_delay: float = 30.0
     log_level: str = "INFO"
     log_format: str = "json"
+    # Web chat: where uploaded photos are kept (served at /uploads/), and the widget's folder
+    # (demo/ pages and the built dist/); empty means the repository's widget/.
+    media_dir: str = "var/uploads"
+    widget_dir: str = ""
 
     @classmethod
     def from_env(

@@ -41,9 +41,9 @@ async def test_wing_routes_are_served(
     assert await response.json() == {"wing": "example", "public_url": settings.public_url}
 
 
-async def test_demo_page_is_bilingual_and_self_contained(gateway: Gateway) -> None:
+async def test_minimal_demo_page_is_bilingual_and_self_contained(gateway: Gateway) -> None:
     async with aiohttp.ClientSession(base_url=gateway.url) as http:
-        async with http.get("/") as response:
+        async with http.get("/demo-minimal") as response:
             assert response.status == 200
             assert response.content_type == "text/html"
             page = await response.text()

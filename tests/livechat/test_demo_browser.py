@@ -1,4 +1,5 @@
-"""The demo page in Debian's Chromium (Playwright): type, send, see the bot's reply and buttons."""
+"""The minimal demo page (/demo-minimal) in Debian's Chromium (Playwright): type, send, see
+the bot's reply and buttons."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ async def page(chromium: Path) -> AsyncIterator[Any]:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_demo_page_chats_with_the_bot(gateway: Gateway, page: Any) -> None:
-    await page.goto(gateway.url + "/")
+    await page.goto(gateway.url + "/demo-minimal")
     assert await page.text_content("#send") == "Envoyer"
     await page.wait_for_function("document.getElementById('status').textContent === 'connecté'")
 
