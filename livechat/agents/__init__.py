@@ -129,8 +129,7 @@ async def _sweep(dispatcher: Any, hub: Any, sessions: Any) -> None:
                 try:
                     if await sessions.check_id(session.id) is None:
                         reason = await sessions.why_invalid(session.id)
-                        await hub.emit("session_ended", {"reason": reason}, to=sid)
-                        await hub.disconnect(sid)
+                        await hub.end(sid, reason)
                 except Exception:  # noqa: S112 - retried on the next round
                     continue
 

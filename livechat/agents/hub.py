@@ -128,6 +128,18 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if session is not None:
             log.info("agent disconnected", extra={"agent_id": session.agent.id})
 
+    async def end(self, sid: str, reason: str) -> None:
+        """Tell a socket its login ended, then disconnect it (after the current ack)."""
+        await self.emit("session_ended", {"reason": reason}, to=sid)
+
+        async def cut() -> None:
+            await asyncio.sleep(0.05)
+            await self.disconnect(sid)
+
+        task = asyncio.create_task(cut())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def local_sids(self) -> list[str]:
         """Sockets connected to this process."""
         return list(self.local)
@@ -157,8 +169,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             current = await self.sessions.check_id(session.id)
             if current is None:
                 reason = await self.sessions.why_invalid(session.id)
-                await self.emit("session_ended", {"reason": reason}, to=sid)
-                await self.disconnect(sid)
+                await self.end(sid, reason)
                 return {"ok": False, **texts.error_body("unauthorized")}
             if data is None:
                 data = {}

@@ -139,6 +139,11 @@ class AgentClient:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.queues: dict[str, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
         self.seen: list[tuple[str, Any]] = []
+        self.refusal: Any = None
+
+        @self.sio.on("connect_error", namespace="/agent")
+        async def refused(data: Any = None) -> None:
+            self.refusal = data
 
         @self.sio.on("*", namespace="/agent")
         async def record(event: str, data: Any = None) -> None:
@@ -148,14 +153,18 @@ class AgentClient:
     async def connect(
         self, token: str | None = None, headers: dict[str, str] | None = None
     ) -> AgentClient:
-        await self.sio.connect(
-            self.url,
-            namespaces=["/agent"],
-            transports=["websocket"],
-            auth={"token": token} if token else None,
-            headers=headers or {},
-            wait_timeout=TIMEOUT,
-        )
+        """Connect; a refusal raises ConnectionError naming the server's reason."""
+        try:
+            await self.sio.connect(
+                self.url,
+                namespaces=["/agent"],
+                transports=["websocket"],
+                auth={"token": token} if token else None,
+                headers=headers or {},
+                wait_timeout=TIMEOUT,
+            )
+        except socketio.exceptions.ConnectionError as error:
+            raise socketio.exceptions.ConnectionError(f"{error}: {self.refusal}") from error
         return self
 
     async def call(self, event: str, data: Any = None) -> Any:
