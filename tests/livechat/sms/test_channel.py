@@ -197,7 +197,7 @@ async def test_stop_then_nothing_is_sent_of_any_kind_until_start(
     agent_reply = await sms_gateway.app[keys.STORE].append_message(
         conversation.id, direction=Direction.OUTGOING, sender=Sender.AGENT, content="Bonjour!"
     )
-    await sms_gateway.app[SMS_SENDER].send_message(conversation, agent_reply)
+    await sms_gateway.app[keys.ROUTER].deliver(conversation, agent_reply)
     sent = await sms_gateway.app[SMS_SENDER].send_text(CITIZEN, "Mise à jour")
     assert sent is False
     assert len(twilio.messages) == 2 and len(fake_rasa.received) == 1

@@ -82,7 +82,8 @@ async def test_an_agent_reply_is_split_and_encoded_the_same_way(sms_gateway: Sms
     reply = await store.append_message(
         conversation.id, direction=Direction.OUTGOING, sender=Sender.AGENT, content=LONG_FRENCH
     )
-    await sms_gateway.app[SMS_SENDER].send_message(conversation, reply)
+    # What the agent hub does with an agent's reply: the router delivers it on its channel.
+    await sms_gateway.app[keys.ROUTER].deliver(conversation, reply)
 
     assert len(sms_gateway.twilio.messages) == 2
     rows = await sms_gateway.messages()
