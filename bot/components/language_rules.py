@@ -21,8 +21,8 @@ from lingua import Language, LanguageDetectorBuilder
 LanguageCode = Literal["fr", "en"]
 
 
-def _lexicon(words: str) -> frozenset[str]:
-    return frozenset(words.split())
+def _lexicon(*words: str) -> frozenset[str]:
+    return frozenset(" ".join(words).split())
 
 
 # Words keep their apostrophes: "c'est", "don't" (typographic ’ is normalised first).
@@ -62,8 +62,18 @@ FRENCH_MARKERS = _lexicon(
     revoir bientôt bientot tchao bienvenue ben pis chu jsuis je j tu vous nous mon ma mes le
     la les un une des du et pas avec pour dans sur chez quoi quand comment où pourquoi aussi
     beaucoup bcp mais parce très tres là ça à parfait absolument certainement effet sûr
-    vas jamais négatif affirmatif pantoute gentil vidanges
+    vas jamais négatif affirmatif pantoute gentil de au aux il ils elle qui que veux voudrais
+    faut peux suis ai
+    """,
+    # 311 vocabulary, so that two-word messages ("taxe municipale") are clear too.
     """
+    vidanges poubelles ordures déchets collecte cueillette bac encombrants meubles permis vente
+    bibliothèque biblio heures horaire calendrier courriel téléphone numéro bureau lampadaire
+    lumière trottoir neige déneigement déneigeuse souffleuse charrue fuite eau feu urgence
+    incendie plainte préposé humain personne suivi demande requête taxe compte ouvert
+    ouverte fermé fermée médaille chien nid poule trou aqueduc brisé brisée mort morte
+    signaler problème enlever ramasser
+    """,
 )
 
 ENGLISH_MARKERS = _lexicon(
@@ -72,8 +82,17 @@ ENGLISH_MARKERS = _lexicon(
     ty tyvm please pls plz good morning afternoon evening night goodbye farewell cheers
     welcome see ya cya later ttyl gotta take care alright sure course exactly right indeed
     ahead thing never negative wrong tell about you my the is are i im it its what when how
-    where who why with for and not your our this that there have
+    where who why with for and not your our this that there have to get of at by from can do
+    does did want need
+    """,
+    # 311 vocabulary, so that two-word messages ("dog licence") are clear too.
     """
+    garbage trash pickup bin bins furniture permit yard library hours schedule calendar
+    email phone number office streetlight streetlite light sidewalk snow plow water leak
+    watermain fire emergency complaint human person representative operator track request
+    status fix report remove account tax dog open closed pothole hole dead broken
+    rummage staff
+    """,
 )
 
 
@@ -108,7 +127,10 @@ class ClearLanguageDetector:
         """Return "fr" or "en" when `text` is clearly in that language, else None."""
         if not text:
             return None
-        words = [w.lower() for w in _WORD.findall(text.replace("’", "'"))]
+        # Tokens with a digit (civic numbers, "3e", reference numbers, postal codes) say nothing
+        # about the language, and their letters ("K7M" -> "K", "M") would only add noise.
+        letters_only = " ".join(t for t in text.split() if not any(c.isdigit() for c in t))
+        words = [w.lower() for w in _WORD.findall(letters_only.replace("’", "'"))]
         if _looks_like_address(text, words):
             return _by_markers([w for w in words if w not in NEUTRAL_WORDS | ADDRESS_PARTICLES])
         content = [w for w in words if w not in NEUTRAL_WORDS]

@@ -66,7 +66,9 @@ def test_metadata_hint_does_not_make_an_unclear_message_clear(component: Languag
     assert message.get(ENTITIES, []) == []
 
 
-def test_thresholds_come_from_the_config(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_thresholds_come_from_the_config(
+    component: LanguageDetector, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     strict = LanguageDetector.create(
         {**LanguageDetector.get_default_config(), "min_confidence": 1.01},
         LocalModelStorage(tmp_path_factory.mktemp("strict")),
@@ -76,5 +78,8 @@ def test_thresholds_come_from_the_config(tmp_path_factory: pytest.TempPathFactor
     # No statistical answer can reach 1.01; the lexicon still decides ties.
     [message] = strict.process([Message(data={TEXT: "the streetlight is out on the corner"})])
     assert [e["value"] for e in message.get(ENTITIES)] == ["en"]
-    [message] = strict.process([Message(data={TEXT: "lampadaire brisé coin Principale"})])
+    # No lexicon word: only lingua could tell, and the strict threshold stops it.
+    [message] = strict.process([Message(data={TEXT: "recyclage compostage ramassage"})])
     assert message.get(ENTITIES, []) == []
+    [message] = component.process([Message(data={TEXT: "recyclage compostage ramassage"})])
+    assert [e["value"] for e in message.get(ENTITIES)] == ["fr"]

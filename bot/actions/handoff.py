@@ -1,0 +1,54 @@
+"""action_request_human: hand the conversation to a 311 agent through the gateway."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
+
+logger = logging.getLogger(__name__)
+
+HANDOFF_SLOT = "handoff_status"
+
+
+def handoff_reason(tracker: Tracker) -> str:
+    """Why a person is needed: the citizen asked, or accepted the bot's offer."""
+    intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+    return "citizen_request" if intent == "request_human" else "bot_offer"
+
+
+class ActionRequestHuman(Action):
+    """Ask the gateway for an agent; the rules answer from `handoff_status`.
+
+    "queued" (an agent will answer here), "closed" (no agent now: outside business hours)
+    or "unavailable" (the gateway is down or refused): never a silent failure.
+    """
+
+    def __init__(self, client: GatewayClient | None = None) -> None:
+        self._client = client
+
+    def name(self) -> str:
+        """The action the handoff rules call."""
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """One SlotSet of `handoff_status`."""
+        client = self._client or GatewayClient.from_env()
+        try:
+            handoff = await client.request_handoff(
+                tracker.sender_id,
+                reason=handoff_reason(tracker),
+                language=tracker.get_slot("language"),
+            )
+        except GatewayUnavailable as error:
+            # The conversation id is no contact detail; the citizen's text is not logged.
+            logger.warning("handoff of conversation %s failed: %s", tracker.sender_id, error)
+            return [SlotSet(HANDOFF_SLOT, "unavailable")]
+        return [SlotSet(HANDOFF_SLOT, "closed" if handoff.status == "closed" else "queued")]

@@ -1,0 +1,1 @@
+"""City-editable content (FAQ answers) and the script that turns it into Rasa responses."""
