@@ -46,7 +46,12 @@ test-bot: venvs
 	@scripts/pytest.sh $(BOT)/python tests/bot
 
 test-gateway: model chromium $(WIDGET)
-	@scripts/pytest.sh $(GATEWAY)/python tests/livechat tests/widget tests/console tests/integration
+	@scripts/pytest.sh $(GATEWAY)/python tests/livechat
+	@# Separate runs: Playwright's sync API keeps an event loop running in the main thread,
+	@# which pytest-asyncio tests collected after it in the same process cannot share.
+	@scripts/pytest.sh $(GATEWAY)/python tests/widget
+	@scripts/pytest.sh $(GATEWAY)/python tests/console
+	@scripts/pytest.sh $(GATEWAY)/python tests/integration
 
 test: lint validate test-bot test-stories test-gateway
 
