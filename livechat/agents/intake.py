@@ -235,11 +235,12 @@ class Intake:
                 )
             return
         await self.d.bus.to_all("message", body)
-        first_left = (
-            conversation.handoff_reason == HandoffReason.OFFLINE
-            and conversation.queued_at is not None
-            and await self.d.queue.incoming_since(conversation.id, conversation.queued_at) == 1
-        )
+        first_left = False
+        if conversation.handoff_reason == HandoffReason.OFFLINE and message.id is not None:
+            # The first message written after the "leave your message" prompt is confirmed.
+            before = await self.d.queue.previous_message(conversation.id, message.id)
+            system = ((before.payload or {}).get("system") or {}) if before else {}
+            first_left = system.get("kind") == "leave_message"
         if first_left:
             await self.d.notifier.notice(
                 conversation.info(),

@@ -240,19 +240,20 @@ class QueueStore:
             ).all()
         return [MessageInfo.of(row) for row in reversed(rows)]
 
-    async def incoming_since(self, conversation_id: int, since: dt.datetime) -> int:
-        """How many citizen messages arrived at or after `since`."""
+    async def previous_message(self, conversation_id: int, before_id: int) -> MessageInfo | None:
+        """The message the citizen saw last before message `before_id` (activity left out)."""
         async with self._sessionmaker() as session:
-            count = await session.scalar(
-                select(func.count())
-                .select_from(Message)
+            row = await session.scalar(
+                select(Message)
                 .where(
                     Message.conversation_id == conversation_id,
-                    Message.direction == Direction.INCOMING.value,
-                    Message.created_at >= since,
+                    Message.id < before_id,
+                    Message.direction != Direction.ACTIVITY.value,
                 )
+                .order_by(Message.id.desc())
+                .limit(1)
             )
-        return int(count or 0)
+        return None if row is None else MessageInfo.of(row)
 
     async def median_wait(self, now: dt.datetime) -> float | None:
         """Median seconds from queued to assigned over the last 20 hand-offs of the week."""
