@@ -248,6 +248,12 @@ class LiveGateway(Gateway):
         await client.next("hello")
         return client
 
+    async def citizen_socket(self) -> ChatClient:
+        """A connected web-chat socket that has not asked for a session."""
+        client = await ChatClient(self.url).connect()
+        self.clients.append(client)
+        return client
+
     async def citizen(self, words: str = "Bonjour") -> tuple[ChatClient, str]:
         """A web citizen who spoke to the bot; returns it and its conversation id (hex)."""
         client = await ChatClient(self.url).connect()
