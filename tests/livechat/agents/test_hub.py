@@ -13,8 +13,8 @@ from livechat.agents.canned import load_canned
 from livechat.errors import ConfigurationError
 from livechat.requests.models import ServiceRequest
 from tests.livechat.agents.conftest import AgentClient, LiveGateway
-from tests.livechat.clients import ChatClient
 from tests.livechat.agents.test_flow import citizen_next
+from tests.livechat.clients import ChatClient
 
 
 async def open_chat(
