@@ -291,3 +291,27 @@ async def test_after_hours_message_in_the_offline_list(
     await marie.wait_message("Le lampadaire devant le 12 rue Racine est éteint.", "citizen")
     echo = "echo: Le lampadaire devant le 12 rue Racine est éteint."
     assert not events_of(citizen, "bot_uttered", text=echo)
+
+
+async def test_a_reloaded_console_gets_its_chats_back(
+    console_gateway: ConsoleGateway, new_page: PageFactory
+) -> None:
+    gateway = console_gateway
+    await gateway.add_agent("marie@ville.example", "Marie Tremblay")
+    page = await new_page("fr-CA")
+    marie = await ConsolePage(page, gateway.url).login("marie@ville.example")
+    citizen, conversation_id = await gateway.citizen("Bonjour")
+    await gateway.handoff(conversation_id)
+    await marie.queue_item(conversation_id).wait_for()
+    await marie.claim(conversation_id)
+    await marie.send("Avant le rechargement.")
+    await marie.send("Note avant le rechargement.", note=True)
+
+    await page.reload()
+    await page.wait_for_selector(f'#mine-list [data-key="mine:{conversation_id}"]')
+    await marie.wait_message("Avant le rechargement.", "agent")
+    await marie.wait_message("Note avant le rechargement.", "note")
+    assert (await citizen.say("Toujours là?"))["ok"]
+    await marie.wait_message("Toujours là?", "citizen")
+    await marie.send("Oui!")
+    await citizen_received(citizen, "bot_uttered", text="Oui!", sender="agent")
