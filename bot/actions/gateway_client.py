@@ -1,9 +1,11 @@
 """HTTP client of the gateway's bot API (`/api/v1/...`): the only way actions reach the gateway.
 
 Configured from the environment: GATEWAY_URL (default http://127.0.0.1:8080) and, when the
-gateway requires it, GATEWAY_TOKEN (sent as `Authorization: Bearer ...`). Every failure to get
-a usable answer -- connection refused, timeout, 5xx, a body that is not JSON -- raises
-`GatewayUnavailable`, so an action can always answer the citizen politely.
+gateway requires it, ACTIONS_TOKEN (the gateway's setting of the same name, sent as
+`Authorization: Bearer ...`; without it the gateway trusts only loopback callers).
+
+Every failure to get a usable answer -- connection refused, timeout, 5xx, a body that is not
+JSON -- raises `GatewayUnavailable`, so an action can always answer the citizen politely.
 """
 
 from __future__ import annotations
@@ -29,14 +31,16 @@ class GatewayUnavailable(GatewayError):
 class GatewayRejected(GatewayError):
     """The gateway refused the call (4xx) with its bilingual explanation."""
 
-    def __init__(self, status: int, code: str, fr: str, en: str) -> None:
+    def __init__(self, status: int, code: str, fr: str, en: str, field: str | None = None) -> None:
         super().__init__(f"gateway answered {status} {code}")
         self.status, self.code, self.fr, self.en = status, code, fr, en
+        self.field = field
 
 
 @dataclass(frozen=True)
 class Handoff:
-    """The gateway's answer to a handoff: "queued", "assigned" or "closed" (no agent now)."""
+    """The gateway's answer to a handoff: "queued", or why not ("closed", "no_agent"), in
+    which case the gateway itself tells the citizen the hours and the next opening."""
 
     status: str
     next_opening: str | None = None
@@ -57,21 +61,30 @@ class GatewayClient:
 
     @classmethod
     def from_env(cls) -> GatewayClient:
-        """GATEWAY_URL, GATEWAY_TOKEN and GATEWAY_TIMEOUT (seconds) from the environment."""
+        """GATEWAY_URL, ACTIONS_TOKEN and GATEWAY_TIMEOUT (seconds) from the environment."""
         return cls(
             os.environ.get("GATEWAY_URL") or DEFAULT_GATEWAY_URL,
-            os.environ.get("GATEWAY_TOKEN"),
+            os.environ.get("ACTIONS_TOKEN"),
             float(os.environ.get("GATEWAY_TIMEOUT") or DEFAULT_TIMEOUT_SECONDS),
         )
 
     async def request_handoff(
-        self, conversation_id: str, *, reason: str, language: str | None
+        self,
+        conversation_id: str,
+        *,
+        reason: str,
+        language: str | None,
+        summary: dict[str, str] | None = None,
     ) -> Handoff:
-        """POST /api/v1/conversations/{id}/handoff: ask for an agent for this conversation."""
+        """POST /api/v1/conversations/{id}/handoff: ask for an agent for this conversation.
+
+        `summary` (service_code, address, description) tells the agent what it is about.
+        """
+        payload: dict[str, Any] = {"reason": reason, "language": language}
+        if summary:
+            payload["summary"] = summary
         status, body = await self._call(
-            "POST",
-            f"/api/v1/conversations/{quote(conversation_id, safe='')}/handoff",
-            {"reason": reason, "language": language},
+            "POST", f"/api/v1/conversations/{quote(conversation_id, safe='')}/handoff", payload
         )
         if status >= 400:
             # 404 included: the gateway does not know the conversation (or has no handoff yet).
@@ -95,6 +108,27 @@ class GatewayClient:
             raise _rejection(status, body)
         if not isinstance(body, dict):
             raise GatewayUnavailable("request lookup answered no JSON object")
+        return body
+
+    async def get_services(self) -> list[dict[str, Any]]:
+        """GET /api/v1/services: the catalogue in both languages (what the bot asks for)."""
+        status, body = await self._call("GET", "/api/v1/services")
+        services = body.get("services") if isinstance(body, dict) else None
+        if status >= 400 or not isinstance(services, list):
+            raise GatewayUnavailable(f"service catalogue answered {status}")
+        return [s for s in services if isinstance(s, dict)]
+
+    async def file_request(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST /api/v1/requests: 201 filed (200: an idempotent retry), the public fields.
+
+        Raises GatewayRejected (400, with the field and bilingual message) when the gateway
+        refuses the details.
+        """
+        status, body = await self._call("POST", "/api/v1/requests", payload)
+        if status >= 400:
+            raise _rejection(status, body)
+        if not isinstance(body, dict) or not body.get("service_request_id"):
+            raise GatewayUnavailable("filing answered no service_request_id")
         return body
 
     async def _call(self, method: str, path: str, payload: Any = None) -> tuple[int, Any]:
@@ -130,4 +164,5 @@ def _rejection(status: int, body: Any) -> GatewayRejected:
         str(body.get("error") or "error"),
         str(message.get("fr") or "La demande a été refusée."),
         str(message.get("en") or "The request was refused."),
+        body.get("field") if isinstance(body.get("field"), str) else None,
     )

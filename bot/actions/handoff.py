@@ -14,6 +14,7 @@ from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
 logger = logging.getLogger(__name__)
 
 HANDOFF_SLOT = "handoff_status"
+_QUEUED = ("queued", "assigned", "open")
 
 
 def handoff_reason(tracker: Tracker) -> str:
@@ -22,11 +23,23 @@ def handoff_reason(tracker: Tracker) -> str:
     return "citizen_request" if intent == "request_human" else "bot_offer"
 
 
+def handoff_summary(tracker: Tracker) -> dict[str, str] | None:
+    """What the agent should know: the service request being filled, if any."""
+    details = tracker.get_slot("request_details")
+    if not isinstance(details, dict):
+        return None
+    summary = {
+        k: str(details[k]) for k in ("service_code", "address", "description") if details.get(k)
+    }
+    return summary or None
+
+
 class ActionRequestHuman(Action):
     """Ask the gateway for an agent; the rules answer from `handoff_status`.
 
-    "queued" (an agent will answer here), "closed" (no agent now: outside business hours)
-    or "unavailable" (the gateway is down or refused): never a silent failure.
+    "queued" (an agent will answer here), "closed" (no agent now: the gateway itself tells the
+    citizen the hours and the next opening) or "unavailable" (the gateway is down or refused:
+    the bot says how else to reach 311). Never a silent failure.
     """
 
     def __init__(self, client: GatewayClient | None = None) -> None:
@@ -46,9 +59,10 @@ class ActionRequestHuman(Action):
                 tracker.sender_id,
                 reason=handoff_reason(tracker),
                 language=tracker.get_slot("language"),
+                summary=handoff_summary(tracker),
             )
         except GatewayUnavailable as error:
             # The conversation id is no contact detail; the citizen's text is not logged.
             logger.warning("handoff of conversation %s failed: %s", tracker.sender_id, error)
             return [SlotSet(HANDOFF_SLOT, "unavailable")]
-        return [SlotSet(HANDOFF_SLOT, "closed" if handoff.status == "closed" else "queued")]
+        return [SlotSet(HANDOFF_SLOT, "queued" if handoff.status in _QUEUED else "closed")]

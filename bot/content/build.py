@@ -45,8 +45,8 @@ SERVICE_INTENTS = (
     "suggestion",
 )
 SERVICE_TEMPLATE = {
-    "fr": "Vous voulez faire une demande « {name} ».",
-    "en": "You'd like to make a “{name}” request.",
+    "fr": "D'accord, une demande « {name} ». J'ai quelques questions.",
+    "en": "OK, a “{name}” request. I have a few questions.",
 }
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")

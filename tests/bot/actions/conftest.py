@@ -7,9 +7,11 @@ bot proposes to the gateway (see bot/actions/gateway_client.py).
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -74,3 +76,13 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+CATALOGUE_FILE = Path(__file__).resolve().parents[3] / "livechat" / "catalogue" / "services.json"
+
+
+@pytest.fixture
+def catalogue_body() -> dict[str, Any]:
+    """GET /api/v1/services as the gateway serves it: the city's real catalogue."""
+    data = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    return {"default_language": data["default_language"], "services": data["services"]}

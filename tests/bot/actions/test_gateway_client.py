@@ -41,9 +41,10 @@ async def test_handoff_closed_with_next_opening(gateway: FakeGateway) -> None:
 async def test_token_is_sent_as_bearer(gateway: FakeGateway) -> None:
     gateway.reply("POST", HANDOFF, 201, {"status": "assigned"})
     await GatewayClient(gateway.url + "/", token="s3cret").request_handoff(
-        "abc123", reason="x", language="en"
+        "abc123", reason="x", language="en", summary={"service_code": "report_pothole"}
     )
     assert gateway.received[0].headers["Authorization"] == "Bearer s3cret"
+    assert gateway.received[0].body["summary"] == {"service_code": "report_pothole"}
 
 
 async def test_conversation_id_is_escaped_in_the_path(gateway: FakeGateway) -> None:
@@ -132,7 +133,7 @@ async def test_get_request_down(closed_port_url: str) -> None:
 
 
 def test_from_env_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GATEWAY_URL", "GATEWAY_TOKEN", "GATEWAY_TIMEOUT"):
+    for name in ("GATEWAY_URL", "ACTIONS_TOKEN", "GATEWAY_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     client = GatewayClient.from_env()
     assert client.base_url == DEFAULT_GATEWAY_URL == "http://127.0.0.1:8080"
@@ -140,8 +141,39 @@ def test_from_env_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEWAY_URL", "http://gw.internal:9000/")
-    monkeypatch.setenv("GATEWAY_TOKEN", "t")
+    monkeypatch.setenv("ACTIONS_TOKEN", "t")
     monkeypatch.setenv("GATEWAY_TIMEOUT", "1.5")
     client = GatewayClient.from_env()
     assert client.base_url == "http://gw.internal:9000"
     assert client._timeout.total == 1.5
+    assert client._token == "t"
+
+
+async def test_get_services(gateway: FakeGateway, catalogue_body: dict) -> None:
+    gateway.reply("GET", "/api/v1/services", 200, catalogue_body)
+    services = await GatewayClient(gateway.url).get_services()
+    assert [s["service_code"] for s in services][:2] == [
+        "report_pothole",
+        "report_missed_collection",
+    ]
+
+
+async def test_file_request_posts_the_body(gateway: FakeGateway) -> None:
+    gateway.reply("POST", "/api/v1/requests", 201, {"service_request_id": "311-K7M-4PX-9QD"})
+    body = {"service_code": "report_pothole", "address": "1 rue A"}
+    assert await GatewayClient(gateway.url).file_request(body) == {
+        "service_request_id": "311-K7M-4PX-9QD"
+    }
+    assert gateway.received[0].body == body
+
+
+async def test_file_request_rejection_keeps_the_field(gateway: FakeGateway) -> None:
+    gateway.reply("POST", "/api/v1/requests", 400, {
+        "error": "validation_error", "field": "attribute[size]",
+        "message": {"fr": "Taille?", "en": "Size?"},
+    })  # fmt: skip
+    with pytest.raises(GatewayRejected) as caught:
+        await GatewayClient(gateway.url).file_request({"service_code": "report_pothole"})
+    assert (caught.value.field, caught.value.fr, caught.value.en) == (
+        "attribute[size]", "Taille?", "Size?",
+    )  # fmt: skip

@@ -32,7 +32,7 @@ async def run(client: GatewayClient, tracker: Tracker) -> tuple[list[Any], list[
 
 @pytest.mark.parametrize(
     ("answer", "expected"),
-    [("queued", "queued"), ("assigned", "queued"), ("closed", "closed")],
+    [("queued", "queued"), ("assigned", "queued"), ("closed", "closed"), ("no_agent", "closed")],
 )
 async def test_gateway_answer_sets_handoff_status(
     gateway: FakeGateway, answer: str, expected: str
@@ -76,6 +76,23 @@ async def test_client_from_environment(
     dispatcher = CollectingDispatcher()
     events = await ActionRequestHuman().run(dispatcher, tracker(), {})
     assert events == [SlotSet("handoff_status", "queued")]
+
+
+async def test_request_being_filled_is_summarised_for_the_agent(gateway: FakeGateway) -> None:
+    gateway.reply("POST", HANDOFF, 202, {"status": "queued"})
+    details = {"service_code": "report_pothole", "address": "455 rue Laurier", "attributes": {},
+               "answered": 1, "started": "1"}  # fmt: skip
+    asking = Tracker(
+        CONVERSATION, {"language": "fr", "request_details": details},
+        {"intent": {"name": "request_human"}}, [], False, None, {}, "action_listen",
+    )  # fmt: skip
+    events, _ = await run(GatewayClient(gateway.url), asking)
+    assert events == [SlotSet("handoff_status", "queued")]
+    assert gateway.received[0].body == {
+        "reason": "citizen_request",
+        "language": "fr",
+        "summary": {"service_code": "report_pothole", "address": "455 rue Laurier"},
+    }
 
 
 def test_reason_without_latest_message() -> None:

@@ -48,7 +48,7 @@ def test_faq_answers_have_city_values_and_both_languages() -> None:
 def test_service_names_come_from_the_catalogue() -> None:
     generated = yaml.safe_load(render_city(content(), catalogue()))["responses"]
     assert generated["utter_report_pothole"][0]["text"] == (
-        "Vous voulez faire une demande « Nid-de-poule »."
+        "D'accord, une demande « Nid-de-poule ». J'ai quelques questions."
     )
     assert "Pothole" in generated["utter_report_pothole"][1]["text"]
     assert {f"utter_{code}" for code in build.SERVICE_INTENTS} <= set(generated)

@@ -1,0 +1,95 @@
+"""action_file_request: send the confirmed details to the gateway's requests API."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.gateway_client import GatewayClient, GatewayRejected, GatewayUnavailable
+
+logger = logging.getLogger(__name__)
+
+RESULT_SLOT = "filing_result"
+_RESET = ("request_details", "request_question")
+
+
+def channel_of(tracker: Tracker) -> str:
+    """ "web" or "sms", from the gateway's metadata (latest message, else session start)."""
+    for metadata in (
+        (tracker.latest_message or {}).get("metadata"),
+        tracker.get_slot("session_started_metadata"),
+    ):
+        if isinstance(metadata, dict) and metadata.get("channel") in ("web", "sms"):
+            return str(metadata["channel"])
+    return "web"
+
+
+def payload_of(tracker: Tracker, details: dict[str, Any]) -> dict[str, Any]:
+    """The POST /api/v1/requests body. The idempotency key is stable for one request, so a
+    retry after a timeout never files it twice."""
+    code = str(details.get("service_code") or "")
+    seed = f"{tracker.sender_id}|{code}|{details.get('started')}"
+    payload: dict[str, Any] = {
+        "service_code": code,
+        "description": details.get("description"),
+        "address": details.get("address"),
+        "attributes": details.get("attributes") or {},
+        "language": tracker.get_slot("language") or "fr",
+        "channel": channel_of(tracker),
+        "conversation_id": tracker.sender_id,
+        "idempotency_key": "bot-" + hashlib.sha256(seed.encode()).hexdigest()[:40],
+    }
+    return {key: value for key, value in payload.items() if value not in (None, "")}
+
+
+def _date(value: Any) -> str:
+    return value[:10] if isinstance(value, str) and len(value) >= 10 else "?"
+
+
+class ActionFileRequest(Action):
+    """File the request; `filing_result` filed / invalid / unavailable / cancelled."""
+
+    def __init__(self, client: GatewayClient | None = None) -> None:
+        self._client = client
+
+    def name(self) -> str:
+        """Called when service_request_form ends."""
+        return "action_file_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """The reference number and expected date on success; the details are then cleared."""
+        details = tracker.get_slot("request_details") or {}
+        reset = [SlotSet(slot, None) for slot in _RESET]
+        if not details.get("confirmed"):
+            return [*reset, SlotSet(RESULT_SLOT, "cancelled")]
+        client = self._client or GatewayClient.from_env()
+        try:
+            filed = await client.file_request(payload_of(tracker, details))
+        except GatewayRejected as error:
+            logger.info("request refused by the gateway: %s (%s)", error.code, error.field)
+            return [
+                *reset,
+                SlotSet("request_error_fr", error.fr),
+                SlotSet("request_error_en", error.en),
+                SlotSet(RESULT_SLOT, "invalid"),
+            ]
+        except GatewayUnavailable as error:
+            logger.warning("filing failed: %s", error)
+            return [*reset, SlotSet(RESULT_SLOT, "unavailable")]
+        names = filed.get("service_name") if isinstance(filed.get("service_name"), dict) else {}
+        code = str(details.get("service_code") or "")
+        return [
+            *reset,
+            SlotSet("request_reference", str(filed["service_request_id"])),
+            SlotSet("request_service_fr", str(names.get("fr") or code)),
+            SlotSet("request_service_en", str(names.get("en") or code)),
+            SlotSet("request_expected", _date(filed.get("expected_datetime"))),
+            SlotSet(RESULT_SLOT, "filed"),
+        ]

@@ -1,0 +1,130 @@
+"""action_file_request: the exact body sent to POST /api/v1/requests and the exact events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.filing import ActionFileRequest, channel_of, payload_of
+from bot.actions.gateway_client import GatewayClient
+from tests.bot.actions.conftest import FakeGateway
+
+CONVERSATION = "0f3c9a7e5b2d4c1aa8e6f4b2c9d7e1f0"
+RESET = [SlotSet("request_details", None), SlotSet("request_question", None)]
+CONFIRMED = {
+    "service_code": "report_pothole",
+    "address": "455 rue Laurier",
+    "description": "gros nid de poule devant le 455 rue Laurier",
+    "attributes": {"size": "large"},
+    "answered": 3,
+    "started": "1700000000.500000",
+    "confirmed": True,
+}
+
+
+def tracker(details: dict[str, Any] | None, channel: str = "sms") -> Tracker:
+    latest = {"text": "oui", "intent": {"name": "affirm"}, "metadata": {"channel": channel}}
+    slots = {"request_details": details, "language": "fr"}
+    return Tracker(CONVERSATION, slots, latest, [], False, None, {}, "service_request_form")
+
+
+async def run(client: GatewayClient, details: dict[str, Any] | None) -> list[Any]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionFileRequest(client).run(dispatcher, tracker(details), {})
+    assert dispatcher.messages == []  # the rules answer, from filing_result
+    return events
+
+
+async def test_filed(gateway: FakeGateway) -> None:
+    gateway.reply("POST", "/api/v1/requests", 201, {
+        "service_request_id": "311-K7M-4PX-9QD", "status": "open",
+        "expected_datetime": "2025-03-21T18:00:00-04:00",
+        "service_name": {"fr": "Nid-de-poule", "en": "Pothole"}, "created": True,
+    })  # fmt: skip
+    assert await run(GatewayClient(gateway.url), CONFIRMED) == [
+        *RESET,
+        SlotSet("request_reference", "311-K7M-4PX-9QD"),
+        SlotSet("request_service_fr", "Nid-de-poule"),
+        SlotSet("request_service_en", "Pothole"),
+        SlotSet("request_expected", "2025-03-21"),
+        SlotSet("filing_result", "filed"),
+    ]
+    [call] = gateway.received
+    key = call.body.pop("idempotency_key")
+    assert call.body == {
+        "service_code": "report_pothole",
+        "description": "gros nid de poule devant le 455 rue Laurier",
+        "address": "455 rue Laurier",
+        "attributes": {"size": "large"},
+        "language": "fr",
+        "channel": "sms",
+        "conversation_id": CONVERSATION,
+    }
+    assert key.startswith("bot-") and len(key) <= 128
+
+
+async def test_same_request_same_idempotency_key(gateway: FakeGateway) -> None:
+    gateway.reply("POST", "/api/v1/requests", 200, {"service_request_id": "311-K7M-4PX-9QD"})
+    await run(GatewayClient(gateway.url), CONFIRMED)
+    await run(GatewayClient(gateway.url), CONFIRMED)
+    await run(GatewayClient(gateway.url), {**CONFIRMED, "started": "1700000999.000000"})
+    keys = [call.body["idempotency_key"] for call in gateway.received]
+    assert keys[0] == keys[1] != keys[2]
+
+
+async def test_refused_with_the_citys_words(gateway: FakeGateway) -> None:
+    gateway.reply("POST", "/api/v1/requests", 400, {
+        "error": "validation_error", "field": "address_string",
+        "message": {"fr": "Il nous faut l'adresse.", "en": "We need the address."},
+    })  # fmt: skip
+    assert await run(GatewayClient(gateway.url), CONFIRMED) == [
+        *RESET,
+        SlotSet("request_error_fr", "Il nous faut l'adresse."),
+        SlotSet("request_error_en", "We need the address."),
+        SlotSet("filing_result", "invalid"),
+    ]
+
+
+async def test_gateway_down(closed_port_url: str) -> None:
+    assert await run(GatewayClient(closed_port_url), CONFIRMED) == [
+        *RESET,
+        SlotSet("filing_result", "unavailable"),
+    ]
+
+
+async def test_answer_without_reference_is_unavailable(gateway: FakeGateway) -> None:
+    gateway.reply("POST", "/api/v1/requests", 201, {"status": "open"})
+    events = await run(GatewayClient(gateway.url), CONFIRMED)
+    assert events[-1] == SlotSet("filing_result", "unavailable")
+
+
+async def test_cancelled_or_interrupted_requests_are_not_sent(closed_port_url: str) -> None:
+    for details in ({**CONFIRMED, "confirmed": False, "cancelled": True}, None, {}):
+        assert await run(GatewayClient(closed_port_url), details) == [
+            *RESET,
+            SlotSet("filing_result", "cancelled"),
+        ]
+
+
+def test_payload_leaves_out_empty_fields() -> None:
+    details = {"service_code": "suggestion", "description": "Plus de bancs au parc svp",
+               "attributes": {}, "started": "1"}  # fmt: skip
+    payload = payload_of(tracker(details, channel="web"), details)
+    assert "address" not in payload
+    assert payload["attributes"] == {} and payload["channel"] == "web"
+
+
+def test_channel_defaults_to_web() -> None:
+    unknown = Tracker("c", {}, {"metadata": {"channel": "fax"}}, [], False, None, {}, "x")
+    assert channel_of(unknown) == "web"
+    from_session = Tracker(
+        "c", {"session_started_metadata": {"channel": "sms"}}, {}, [], False, None, {}, "x"
+    )
+    assert channel_of(from_session) == "sms"
+
+
+def test_name() -> None:
+    assert ActionFileRequest().name() == "action_file_request"
