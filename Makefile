@@ -8,12 +8,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 WIDGET      := widget/dist/city311-widget.js
 
-.PHONY: run test lint bench eval soak venvs model chromium widget validate test-bot test-stories test-gateway clean help
+.PHONY: run test lint bench eval venvs model chromium widget validate test-bot test-stories test-gateway clean help
 
 help:
 	@echo "make run    install what is missing, train if needed, start the three processes"
 	@echo "make test   install what is missing and run the whole suite"
-	@echo "make lint | bench | eval | soak | model | clean"
+	@echo "make lint | bench | eval | model | widget | clean"
 
 venvs:
 	@$(BOOTSTRAP) venv bot
@@ -62,8 +62,8 @@ lint: venvs
 bench: model
 	$(GATEWAY)/python -m bench
 
-eval: model
-	$(PY) scripts/evaluate.py
+eval: venvs
+	$(BOT)/python scripts/evaluate.py
 
 clean:
 	rm -rf .venvs models var results .pytest_cache .mypy_cache .ruff_cache
