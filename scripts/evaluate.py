@@ -146,6 +146,17 @@ async def main() -> None:
     print(f"==> target 0.95 per language: {'met' if target >= 0.95 else 'NOT met'}")
 
 
+def quiet_logs() -> None:
+    """Rasa logs every parse at debug level through structlog; keep the report readable."""
+    import logging
+
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    logging.getLogger().setLevel(logging.WARNING)
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    quiet_logs()
     asyncio.run(main())
