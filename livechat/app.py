@@ -25,7 +25,12 @@ log = logging.getLogger(__name__)
 
 Wing = Callable[[web.Application], None]
 # Modules whose `setup(app)` adds a wing (routes, sub-apps, resources); missing ones are skipped.
-WING_MODULES: tuple[str, ...] = ("livechat.requests", "livechat.sms", "livechat.agents")
+WING_MODULES: tuple[str, ...] = (
+    "livechat.requests",
+    "livechat.sms",
+    "livechat.agents",
+    "livechat.console",
+)
 SHUTDOWN_GRACE = 5.0
 
 
