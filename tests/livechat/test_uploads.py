@@ -263,3 +263,44 @@ async def test_any_origin_by_default(http: aiohttp.ClientSession) -> None:
     async with http.options("/api/v1/uploads", headers=headers) as response:
         assert response.status == 204
         assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+async def test_an_uploaded_photo_joins_the_service_request_filed_with_it(
+    settings: Any, make_client: Any, aiohttp_server: Any, media_dir: Path
+) -> None:
+    """The requests wing finds the upload in the same MEDIA_DIR (a Photo row, absolute URL)."""
+    from dataclasses import replace
+
+    from sqlalchemy import select
+
+    import livechat.requests
+    from livechat import keys
+    from livechat.app import create_app
+    from livechat.requests.models import Photo
+
+    app = create_app(replace(settings, media_dir=str(media_dir)), wings=[livechat.requests.setup])
+    server = await aiohttp_server(app)
+    gateway = Gateway(server=server, app=app)
+    client = await citizen(gateway, make_client)
+    async with aiohttp.ClientSession(base_url=gateway.url) as http:
+        status, _headers, body = await post(http, form(client.session_id, JPEG))
+        assert status == 201
+        request = {
+            "service_code": "report_pothole",
+            "address": "200, rue du Lac",
+            "attributes": {"size": "large"},
+            "media_url": body["url"],
+            "language": "fr",
+            "channel": "web",
+            "idempotency_key": "upload-test:1",
+        }
+        async with http.post("/api/v1/requests", json=request) as response:
+            assert response.status == 201, await response.text()
+            ref = (await response.json())["service_request_id"]
+        async with http.get(f"/open311/v2/requests/{ref}.json") as response:
+            [filed] = await response.json()
+    assert filed["media_url"] == settings.public_url + body["url"]
+    async with app[keys.DB_SESSIONMAKER]() as session:
+        [photo] = (await session.scalars(select(Photo))).all()
+    assert (photo.content_type, photo.size) == ("image/jpeg", len(JPEG))
+    assert Path(photo.path).name == body["url"].rsplit("/", 1)[1]
