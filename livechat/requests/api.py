@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from livechat import keys
-from livechat.requests import subscriptions
+from livechat.requests import subscriptions, survey_page
 from livechat.requests.appkeys import CALENDAR, CATALOGUE, SERVICE
 from livechat.requests.errors import (
     IdempotencyConflict,
@@ -184,8 +184,12 @@ async def subscribe(request: web.Request) -> web.Response:
 @routes.post("/api/v1/surveys")
 async def survey(request: web.Request) -> web.Response:
     """Record a 1-5 satisfaction rating about a request or a conversation."""
+    if request.content_type in survey_page.FORM_TYPES:  # the survey page's form
+        return await survey_page.answer_form(request)
     try:
         data = await _json_object(request)
+        if "token" in data:  # an e-mailed survey link's single-use token
+            return await survey_page.answer_json(request, data)
         rating = data.get("rating")
         saved = await subscriptions.record_survey(
             request.app[SERVICE],

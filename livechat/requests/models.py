@@ -265,3 +265,33 @@ class SurveyResponse(Base):
         CheckConstraint("rating >= 1 AND rating <= 5", name="rating"),
         CheckConstraint(_LANGUAGE_CHECK, name="language"),
     )
+
+
+class SurveyInvitation(Base):
+    """The satisfaction survey offered once per closed request: by SMS (the citizen replies
+    1-5) or by e-mail (a link to ``/survey/<token>``; only the token's SHA-256 is stored)."""
+
+    __tablename__ = "survey_invitations"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE"), unique=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    # Private: the E.164 phone or e-mail address the invitation went to.
+    address: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Set once, when the rating is recorded: the invitation is single-use.
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    survey_response_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="SET NULL")
+    )
+
+    __table_args__ = (
+        CheckConstraint(_one_of("channel", SubscriptionChannel), name="channel"),
+        CheckConstraint(_LANGUAGE_CHECK, name="language"),
+        Index("ix_survey_invitations_channel_address", "channel", "address"),
+    )

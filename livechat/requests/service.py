@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from livechat.calendar import BusinessCalendar
 from livechat.db import utcnow
 from livechat.models import Conversation
-from livechat.requests import reference, texts
+from livechat.requests import reference, surveys, texts
 from livechat.requests.catalogue import Catalogue
 from livechat.requests.errors import IdempotencyConflict, RequestNotFound, ValidationError
 from livechat.requests.models import (
@@ -62,6 +62,8 @@ class StatusChange:
     changed: bool
     notifications: int = 0
     events: list[ServiceRequestEvent] = field(default_factory=list)
+    # Whether closing the request queued its satisfaction survey invitation.
+    survey_queued: bool = False
 
 
 class RequestService:
@@ -305,7 +307,15 @@ class RequestService:
             request.updated_datetime = now
             await session.flush()
             queued = await self._notify(session, request, event)
-        return StatusChange(request, changed=True, notifications=queued, events=[event])
+            survey = False
+            if event.kind == EventKind.STATUS_CHANGE and status == RequestStatus.CLOSED:
+                # The satisfaction survey, once per request (dedup key survey:<ref>).
+                survey = await surveys.invite(
+                    session, request, self.catalogue, self.public_url, now, self.calendar.tz
+                )
+        return StatusChange(
+            request, changed=True, notifications=queued, events=[event], survey_queued=survey
+        )
 
     async def _notify(
         self, session: AsyncSession, request: ServiceRequest, event: ServiceRequestEvent

@@ -206,15 +206,19 @@ async def test_subscriptions_and_updates_end_to_end(requests_gateway: RequestsGa
     )
     assert body["notifications"] == 1  # the e-mail; the SMS still waits for "Oui"
 
-    # The running gateway's outbox worker delivers both e-mails to the SMTP server.
+    # The running gateway's outbox worker delivers the department e-mail, the update and
+    # (closed) the satisfaction survey invitation to the SMTP server.
     for _ in range(200):
-        if len(gw.smtp.mailbox.messages) >= 2:
+        if len(gw.smtp.mailbox.messages) >= 3:
             break
         await asyncio.sleep(0.05)
     recipients = sorted(str(m["To"]) for m in gw.smtp.mailbox.messages)
-    assert recipients == ["lea@example.org", "voirie@ville.example"]
-    update = next(m for m in gw.smtp.mailbox.messages if m["To"] == "lea@example.org")
-    assert update["Subject"] == f"311 request {ref}: closed (completed)"
+    assert recipients == ["lea@example.org", "lea@example.org", "voirie@ville.example"]
+    subjects = {m["Subject"] for m in gw.smtp.mailbox.messages if m["To"] == "lea@example.org"}
+    assert subjects == {
+        f"311 request {ref}: closed (completed)",
+        f"Your opinion on 311 request {ref}",
+    }
     async with gw.app[keys.DB_SESSIONMAKER]() as session:
         subs = (await session.scalars(select(Subscription))).all()
         assert sorted(s.status for s in subs) == ["confirmed", "pending"]
