@@ -13,7 +13,7 @@ from aiohttp import web
 
 from livechat import keys
 from livechat.calendar import BusinessCalendar
-from livechat.requests import api, open311, survey_page
+from livechat.requests import api, open311, staff, survey_page
 from livechat.requests.appkeys import (
     CALENDAR,
     CATALOGUE,
@@ -48,6 +48,7 @@ def setup_requests(app: web.Application) -> None:
     app[OUTBOX_SENDERS] = senders
     app.router.add_routes(open311.routes)
     app.router.add_routes(api.routes)
+    app.router.add_routes(staff.routes)
     app.router.add_routes(survey_page.routes)
     app.cleanup_ctx.append(_requests_context)
 
