@@ -13,6 +13,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from stack import MODEL, Stack, free_port  # noqa: E402
 
+STAFF_TOKEN = "integration-staff-token"  # a throwaway secret for this test stack
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
@@ -36,6 +38,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "DATABASE_URL": f"sqlite+aiosqlite:///{work / 'livechat.db'}",
             "REDIS_URL": "",
             "BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
+            "STAFF_API_TOKEN": STAFF_TOKEN,
+            "MEDIA_DIR": str(work / "media"),
         },
     )
     try:
