@@ -7,6 +7,7 @@ Each socket joins the room of its own conversation only.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -28,7 +29,7 @@ from livechat.conversations.store import (
     DuplicateMessage,
     MessageInfo,
 )
-from livechat.errors import LivechatError
+from livechat.errors import ConversationNotFound, LivechatError
 from livechat.language import detect_language
 from livechat.models import Direction, Sender
 from livechat.settings import Settings
@@ -363,20 +364,34 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         except ChatError as error:
             return await self._emit_error(sid, error)
         assert state.session_id is not None
+        append = functools.partial(
+            self.store.append_message,
+            direction=Direction.INCOMING,
+            sender=Sender.CITIZEN,
+            content=text,
+            payload=metadata.stored(),
+            language=language,
+            client_message_id=metadata.client_message_id,
+        )
+        conversation = state.conversation
         try:
-            conversation = await self.store.open_web_conversation(state.session_id)
+            message: MessageInfo | None = None
+            if conversation is not None:
+                # Fast path: the session's known conversation, unless it was resolved meanwhile
+                # (one transaction instead of looking the conversation up first).
+                try:
+                    message = await append(conversation.id, unresolved_only=True)
+                except ConversationNotFound:
+                    message = None
+            if message is None:
+                conversation = await self.store.open_web_conversation(state.session_id)
+                message = await append(conversation.id)
+            assert conversation is not None
             await self._join(sid, state, conversation)
-            message = await self.store.append_message(
-                conversation.id,
-                direction=Direction.INCOMING,
-                sender=Sender.CITIZEN,
-                content=text,
-                payload=metadata.stored(),
-                language=language,
-                client_message_id=metadata.client_message_id,
-            )
         except DuplicateMessage as duplicate:
             # A resend after a lost ack: acknowledge the stored copy, do not route it again.
+            if conversation is not None:
+                await self._join(sid, state, conversation)
             state.conversation = conversation
             return {"ok": True, "message_id": duplicate.existing.id, "duplicate": True}
         except LivechatError as error:

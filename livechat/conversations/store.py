@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -220,38 +220,58 @@ class ConversationStore:
         source_id: str | None = None,
         private: bool = False,
         client_message_id: str | None = None,
+        unresolved_only: bool = False,
     ) -> MessageInfo:
         """Store a message and commit; a citizen's clear language becomes the conversation's.
 
         A `client_message_id` already stored in the conversation raises `DuplicateMessage`
         (nothing is changed), also when two copies race: the unique constraint decides.
+        With `unresolved_only`, a resolved conversation raises `ConversationNotFound` and
+        nothing is stored (the web channel's fast path for the session's known conversation).
         """
 
         async def append(session: AsyncSession) -> MessageInfo:
             now = utcnow()
-            message = Message(
+            changes: dict[str, Any] = {"last_activity_at": now}
+            if sender is Sender.CITIZEN and language is not None:
+                changes["language"] = language
+            target = update(Conversation).where(Conversation.id == conversation_id)
+            if unresolved_only:
+                target = target.where(Conversation.status != ConversationStatus.RESOLVED.value)
+            result = await session.execute(target.values(**changes))
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise ConversationNotFound(f"conversation {conversation_id}")
+            # A Core insert: one statement, no unit-of-work bookkeeping on the hot path.
+            message_id = await session.scalar(
+                insert(Message)
+                .values(
+                    conversation_id=conversation_id,
+                    direction=direction.value,
+                    sender=sender.value,
+                    content=content,
+                    payload=payload,
+                    language=language,
+                    source_id=source_id,
+                    private=private,
+                    created_at=now,
+                    client_message_id=client_message_id,
+                )
+                .returning(Message.id)
+            )
+            await session.commit()
+            assert message_id is not None
+            return MessageInfo(
+                id=message_id,
                 conversation_id=conversation_id,
                 direction=direction.value,
                 sender=sender.value,
                 content=content,
                 payload=payload,
                 language=language,
-                source_id=source_id,
                 private=private,
                 created_at=now,
                 client_message_id=client_message_id,
             )
-            changes: dict[str, Any] = {"last_activity_at": now}
-            if sender is Sender.CITIZEN and language is not None:
-                changes["language"] = language
-            result = await session.execute(
-                update(Conversation).where(Conversation.id == conversation_id).values(**changes)
-            )
-            if result.rowcount == 0:  # type: ignore[attr-defined]
-                raise ConversationNotFound(f"conversation {conversation_id}")
-            session.add(message)
-            await session.commit()
-            return MessageInfo.of(message)
 
         try:
             return await self._run(append)

@@ -214,6 +214,33 @@ async def test_other_integrity_errors_still_propagate(store: ConversationStore) 
         await sms()
 
 
+async def test_unresolved_only_refuses_a_resolved_conversation(
+    store: ConversationStore, sessionmaker: Sessions
+) -> None:
+    conversation = await store.open_web_conversation("sess")
+    stored = await store.append_message(
+        conversation.id,
+        direction=Direction.INCOMING,
+        sender=Sender.CITIZEN,
+        content="Bonjour",
+        language="fr",
+        unresolved_only=True,
+    )
+    assert stored.id is not None and stored.content == "Bonjour"
+    await store.resolve(conversation.id)
+    with pytest.raises(ConversationNotFound):
+        await store.append_message(
+            conversation.id,
+            direction=Direction.INCOMING,
+            sender=Sender.CITIZEN,
+            content="encore",
+            unresolved_only=True,
+        )
+    async with sessionmaker() as session:
+        contents = (await session.scalars(select(Message.content))).all()
+    assert contents == ["Bonjour"]
+
+
 async def test_resolve_is_idempotent(store: ConversationStore) -> None:
     conversation = await store.open_web_conversation("sess")
     assert await store.resolve(conversation.id) is True
