@@ -96,7 +96,9 @@ def render(
         for number, choice in enumerate(attribute.choices, start=1):
             title = texts.pick(choice.name, language)
             lines.append(f"{number}. {title}")
-            buttons.append({"title": title, "payload": title})
+            # The number, not the title: free text goes through NLU first, and a choice title
+            # such as "Moyen (comme un pneu)" can look like another intent (an emergency) there.
+            buttons.append({"title": title, "payload": str(number)})
         hint = {
             "singlevaluelist": texts.CHOICES_HINT,
             "multivaluelist": texts.SEVERAL_HINT,

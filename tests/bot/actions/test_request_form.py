@@ -164,9 +164,11 @@ async def test_ask_renders_the_pending_question(catalogue: CatalogueCache) -> No
     assert events == []
     [message] = dispatcher.messages
     assert message["text"].startswith("How big is the pothole?\n1. Small (smaller than a plate)")
-    assert [b["payload"] for b in message["buttons"]] == [
+    assert [b["title"] for b in message["buttons"]] == [
         "Small (smaller than a plate)", "Medium (about a tyre)", "Large (bigger than a tyre)",
     ]  # fmt: skip
+    # The choice's number is sent back, as a citizen would type it (never the title to NLU).
+    assert [b["payload"] for b in message["buttons"]] == ["1", "2", "3"]
 
 
 async def test_ask_without_catalogue_still_answers(closed_port_url: str) -> None:
