@@ -66,7 +66,7 @@ def test_choice_question_lists_numbered_choices_and_buttons(services: dict[str, 
         "3. Grand (plus qu'un pneu)",
         texts.CHOICES_HINT["fr"],
     ]
-    assert buttons[2] == {"title": "Grand (plus qu'un pneu)", "payload": "Grand (plus qu'un pneu)"}
+    assert buttons[2] == {"title": "Grand (plus qu'un pneu)", "payload": "3"}
 
 
 def test_first_question_says_how_to_cancel(services: dict[str, Service]) -> None:
