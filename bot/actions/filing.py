@@ -29,6 +29,32 @@ def channel_of(tracker: Tracker) -> str:
     return "web"
 
 
+def shared_during_request(tracker: Tracker) -> tuple[list[str], dict[str, float] | None]:
+    """Photos (widget upload `photo_url`, MMS `photo_urls`) and the last shared location
+    (`location` {lat, long}) that came as message metadata since the citizen started this
+    request, the message that started it included."""
+    events = list(tracker.events)
+    starts = [i for i, e in enumerate(events)
+              if e.get("event") == "action" and e.get("name") == "action_start_request"]
+    start = starts[-1] if starts else 0
+    users_before = [i for i, e in enumerate(events[:start]) if e.get("event") == "user"]
+    first = users_before[-1] if users_before else start
+    photos: list[str] = []
+    location: dict[str, float] | None = None
+    for event in events[first:]:
+        metadata = event.get("metadata") if event.get("event") == "user" else None
+        if not isinstance(metadata, dict):
+            continue
+        urls = [metadata.get("photo_url"), *(metadata.get("photo_urls") or [])]
+        photos += [u for u in urls if isinstance(u, str) and u and u not in photos]
+        shared = metadata.get("location")
+        if isinstance(shared, dict):
+            lat, long = shared.get("lat"), shared.get("long")
+            if isinstance(lat, (int, float)) and isinstance(long, (int, float)):
+                location = {"lat": float(lat), "long": float(long)}
+    return photos, location
+
+
 def payload_of(tracker: Tracker, details: dict[str, Any]) -> dict[str, Any]:
     """The POST /api/v1/requests body. The idempotency key is stable for one request, so a
     retry after a timeout never files it twice."""
@@ -44,6 +70,11 @@ def payload_of(tracker: Tracker, details: dict[str, Any]) -> dict[str, Any]:
         "conversation_id": tracker.sender_id,
         "idempotency_key": "bot-" + hashlib.sha256(seed.encode()).hexdigest()[:40],
     }
+    photos, location = shared_during_request(tracker)
+    if photos:
+        payload["media_urls"] = photos[:5]
+    if location:
+        payload.update(location)
     return {key: value for key, value in payload.items() if value not in (None, "")}
 
 

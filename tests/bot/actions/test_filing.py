@@ -128,3 +128,27 @@ def test_channel_defaults_to_web() -> None:
 
 def test_name() -> None:
     assert ActionFileRequest().name() == "action_file_request"
+
+
+def test_photos_and_location_shared_during_the_request_are_filed() -> None:
+    """A photo uploaded in the widget, an MMS picture and a shared position join the request;
+    what was shared before this request started does not."""
+    events = [
+        {"event": "user", "text": "avant", "metadata": {"photo_url": "/uploads/old.jpg"}},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "nid-de-poule ici", "metadata": {
+            "channel": "web", "location": {"lat": 46.49, "long": -80.99}}},
+        {"event": "action", "name": "action_start_request"},
+        {"event": "user", "text": "📷", "metadata": {"photo_url": "/uploads/a1b2.jpg"}},
+        {"event": "user", "text": "", "metadata": {
+            "photo_urls": ["https://api.twilio.com/2010-04-01/Accounts/AC/Media/ME1"]}},
+        {"event": "user", "text": "oui", "metadata": {"location": "not a location"}},
+    ]  # fmt: skip
+    latest = {"text": "oui", "metadata": {"channel": "web"}}
+    slots = {"request_details": CONFIRMED, "language": "fr"}
+    with_media = Tracker(CONVERSATION, slots, latest, events, False, None, {}, "x")
+    payload = payload_of(with_media, CONFIRMED)
+    assert payload["media_urls"] == [
+        "/uploads/a1b2.jpg", "https://api.twilio.com/2010-04-01/Accounts/AC/Media/ME1",
+    ]  # fmt: skip
+    assert (payload["lat"], payload["long"]) == (46.49, -80.99)
