@@ -141,10 +141,10 @@ class Dispatcher:
         agents = len(await self.available_agents())
         for entry in entries:
             assert entry.position is not None
+            if entry.conversation.channel != Channel.WEB.value:
+                continue  # one SMS, at queueing, is enough
             if not await self.queue.announce(entry.conversation.id, entry.position):
                 continue
-            if entry.conversation.channel != Channel.WEB.value:
-                continue  # one SMS at queueing is enough
             wait = await self.wait_minutes(entry.position, agents)
             await self.notifier.notice(
                 entry.conversation.info(),

@@ -98,13 +98,14 @@ class Intake:
         )
         position = await self.d.queue.position(queued) or 1
         wait = await self.d.wait_minutes(position, len(available))
-        await self.d.queue.announce(queued.id, position)
-        await self.d.notifier.notice(
-            queued.info(),
-            "queue_position",
-            texts.both(texts.CITIZEN, "queue_position", position=position, wait_minutes=wait),
-            extra={"position": position, "wait_minutes": wait},
-        )
+        # Another process's update may have told this place already: say it once.
+        if await self.d.queue.announce(queued.id, position):
+            await self.d.notifier.notice(
+                queued.info(),
+                "queue_position",
+                texts.both(texts.CITIZEN, "queue_position", position=position, wait_minutes=wait),
+                extra={"position": position, "wait_minutes": wait},
+            )
         self.d.bot.pause(queued.hex)
         self.spawn(self.d.after_queue_change())
         return {"status": "queued", "position": position, "wait_minutes": wait}

@@ -287,7 +287,7 @@ LiveGatewayFactory = Callable[..., Awaitable[LiveGateway]]
 
 def agent_settings(**values: str) -> AgentSettings:
     """Agent settings as the environment would give them (fast heartbeats for tests)."""
-    env = {"AGENT_HEARTBEAT_SECONDS": "0.2", **values}
+    env = {"AGENT_HEARTBEAT_SECONDS": "1", **values}
     return AgentSettings.from_env(env, env_file=None)
 
 

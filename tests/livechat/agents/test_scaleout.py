@@ -112,7 +112,7 @@ async def gateways(
         ACTIONS_URL=actions,
         BUSINESS_HOURS="Mon-Sun 00:00-24:00",
         HOLIDAYS_PROVINCE=open_province(),
-        AGENT_HEARTBEAT_SECONDS="0.5",
+        AGENT_HEARTBEAT_SECONDS="1",
         LOG_LEVEL="INFO",
     )
     first = GatewayProcess("gateway A", env, tmp_path / "a.log")
