@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ from livechat.requests.models import (
 from livechat.requests.outbox import enqueue
 from livechat.requests.photos import find_upload
 from livechat.requests.validation import NewRequest, validate_new_request, validate_note
+
+log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW = dt.timedelta(days=90)
 MAX_RESULTS = 1000
@@ -81,6 +84,9 @@ class RequestService:
         self.sessionmaker, self.catalogue, self.calendar = sessionmaker, catalogue, calendar
         self.public_url, self.clock = public_url.rstrip("/"), clock
         self.media_dir = media_dir
+        # Called once per newly filed request (never on an idempotent replay), after it is
+        # committed: e.g. the SMS wing asks the citizen to reply "Oui" for updates.
+        self.filed_hooks: list[Callable[[ServiceRequest], Awaitable[None]]] = []
 
     # -- filing ---------------------------------------------------------------------------
 
@@ -94,14 +100,26 @@ class RequestService:
                 return self._same_filing(existing, clean), False
         for _ in range(5):
             try:
-                return await self._insert(clean), True
+                filed = await self._insert(clean)
             except IntegrityError:
                 if clean.idempotency_key:
                     existing = await self._by_idempotency_key(clean.idempotency_key)
                     if existing is not None:  # a concurrent retry won the race
                         return self._same_filing(existing, clean), False
                 # Otherwise the random reference collided: draw another.
+                continue
+            await self._after_filing(filed)
+            return filed, True
         raise RuntimeError("could not allocate a unique reference number")
+
+    async def _after_filing(self, filed: ServiceRequest) -> None:
+        # The request is committed: a failing hook is logged, it never fails the filing
+        # (a retry would be a replay and would not run the hooks again anyway).
+        for hook in self.filed_hooks:
+            try:
+                await hook(filed)
+            except Exception:
+                log.exception("after-filing hook failed", extra={"ref": filed.service_request_id})
 
     def _same_filing(self, existing: ServiceRequest, new: NewRequest) -> ServiceRequest:
         same = (existing.service_code, existing.description, existing.address) == (
