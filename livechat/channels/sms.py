@@ -19,7 +19,7 @@ from typing import Any
 import phonenumbers
 from aiohttp import web
 from multidict import MultiDictProxy
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from twilio.request_validator import (
     SIGNATURE_HEADER,
     SIGNATURE_SETTINGS_HEADER,
@@ -50,6 +50,8 @@ MAX_MEDIA = 10  # Twilio sends at most 10 media per MMS
 
 # "Oui"/"Yes": confirm the number's pending subscriptions; returns the reference numbers.
 ConfirmSubscriptions = Callable[[str], Awaitable[list[str]]]
+# (phone, text) -> True when the text was a survey rating and was recorded (not for the bot).
+SurveyReply = Callable[[str, str], Awaitable[bool]]
 
 
 def normalise_phone(raw: str, region: str = "CA") -> str | None:
@@ -92,6 +94,7 @@ class SmsChannel:
         self.validator = RequestValidator(settings.twilio_auth_token)
         self.limiter = PhoneRateLimiter(settings.sms_rate_limit_per_minute)
         self.confirm_subscriptions: ConfirmSubscriptions | None = None
+        self.survey_reply: SurveyReply | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: defaultdict[str, int] = defaultdict(int)
@@ -247,7 +250,20 @@ class SmsChannel:
                 key = "subscription_confirmed" if len(refs) == 1 else "subscriptions_confirmed"
                 await self._reply(phone, current, key, language, refs=", ".join(refs))
                 return
+        if await self._survey_answered(phone, body):
+            return
         await self._to_router(current, message)
+
+    async def _survey_answered(self, phone: str, body: str) -> bool:
+        """A bare "1".."5" answering a survey invitation is recorded, not sent to the bot."""
+        if self.survey_reply is None:
+            return False
+        try:
+            return await self.survey_reply(phone, body)
+        except (LivechatError, SQLAlchemyError):
+            # The bot still gets the message: better answered twice than dropped.
+            log.exception("survey reply not recorded")
+            return False
 
     async def _confirm(self, phone: str) -> list[str]:
         if self.confirm_subscriptions is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -13,7 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from livechat.conversations.store import MessageInfo
 from livechat.db import utcnow
 from livechat.errors import StorageUnavailable
-from livechat.models import Contact, Conversation, DeliveryStatus, Direction, Message, Sender
+from livechat.models import (
+    Channel,
+    Contact,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Message,
+    Sender,
+)
 
 T = TypeVar("T")
 
@@ -97,6 +106,18 @@ class SmsStore:
 
         async def read(session: AsyncSession) -> str | None:
             return await session.scalar(select(Contact.phone).where(Contact.id == contact_id))
+
+        return await self._run(read)
+
+    async def phone_of_sms_conversation(self, public_id: uuid.UUID) -> str | None:
+        """The number of an SMS conversation (by its public id); None for other channels."""
+
+        async def read(session: AsyncSession) -> str | None:
+            return await session.scalar(
+                select(Contact.phone)
+                .join(Conversation, Conversation.contact_id == Contact.id)
+                .where(Conversation.public_id == public_id, Conversation.channel == Channel.SMS)
+            )
 
         return await self._run(read)
 

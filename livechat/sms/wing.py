@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -61,9 +62,9 @@ async def _sms_context(app: web.Application) -> AsyncIterator[None]:
     channel = SmsChannel(settings, store, app[keys.ROUTER], sender)
     app[SMS_SENDER] = sender
     app[SMS_CHANNEL] = channel
-    _join_requests_wing(app, channel, sender)
+    leave_requests_wing = _join_requests_wing(app, channel, sender)
     yield
-    _leave_requests_wing(app)
+    leave_requests_wing()
     try:
         await asyncio.wait_for(channel.join(), SHUTDOWN_GRACE)
     except TimeoutError:
@@ -73,19 +74,31 @@ async def _sms_context(app: web.Application) -> AsyncIterator[None]:
     await messenger.close()
 
 
-def _join_requests_wing(app: web.Application, channel: SmsChannel, sender: SmsSender) -> None:
-    """When the requests wing runs: "Oui" confirms subscriptions, STOP stops them, and its
-    outbox sends its SMS (status updates, the "reply Oui" question) through us."""
+def _join_requests_wing(
+    app: web.Application, channel: SmsChannel, sender: SmsSender
+) -> Callable[[], None]:
+    """When the requests wing runs: a request filed with a phone (or from an SMS conversation)
+    asks the citizen to reply "Oui", "Oui" confirms subscriptions, STOP stops them, a bare
+    "1".."5" answers a survey, and its outbox sends its SMS through us. Returns the undoing."""
     try:
         from livechat.requests import subscriptions
         from livechat.requests.appkeys import OUTBOX_SENDERS, SERVICE
+        from livechat.requests.models import ServiceRequest
         from livechat.requests.outbox import PermanentDeliveryError
+        from livechat.requests.survey_sms import sms_reply_hook
     except ImportError:
-        return
+        return lambda: None
     service = app.get(SERVICE)
     if service is None:
         log.warning("requests wing not running: SMS subscriptions and updates are off")
-        return
+        return lambda: None
+
+    async def ask_to_opt_in(filed: ServiceRequest) -> None:
+        phone = await _phone_to_ask(filed.contact_phone, filed.conversation_public_id, sender)
+        if phone is None or await sender.sms_store.is_opted_out(phone):
+            return
+        language = filed.language if filed.language in ("fr", "en") else "fr"
+        await subscriptions.subscribe(service, filed.service_request_id, "sms", phone, language)
 
     async def confirm(phone: str) -> list[str]:
         return await subscriptions.confirm(service, "sms", phone)
@@ -114,15 +127,28 @@ def _join_requests_wing(app: web.Application, channel: SmsChannel, sender: SmsSe
             raise PermanentDeliveryError("the number opted out of SMS (STOP)")
 
     channel.confirm_subscriptions = confirm
+    channel.survey_reply = sms_reply_hook(app[keys.DB_SESSIONMAKER])
     sender.opt_out_listeners.append(stop)
+    service.filed_hooks.append(ask_to_opt_in)
     if OUTBOX_SENDERS in app:
         app[OUTBOX_SENDERS]["sms"] = send_outbox_sms
 
+    def leave() -> None:
+        if ask_to_opt_in in service.filed_hooks:
+            service.filed_hooks.remove(ask_to_opt_in)
+        if OUTBOX_SENDERS in app:
+            app[OUTBOX_SENDERS].pop("sms", None)
 
-def _leave_requests_wing(app: web.Application) -> None:
-    try:
-        from livechat.requests.appkeys import OUTBOX_SENDERS
-    except ImportError:
-        return
-    if OUTBOX_SENDERS in app:
-        app[OUTBOX_SENDERS].pop("sms", None)
+    return leave
+
+
+async def _phone_to_ask(
+    contact_phone: str | None, conversation: uuid.UUID | None, sender: SmsSender
+) -> str | None:
+    """The number to ask for "Oui": the request's contact phone, else the number of the SMS
+    conversation it was filed from; None when there is neither."""
+    if contact_phone:
+        return normalise_phone(contact_phone)
+    if conversation is None:
+        return None
+    return await sender.sms_store.phone_of_sms_conversation(conversation)

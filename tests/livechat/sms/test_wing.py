@@ -20,8 +20,8 @@ from tests.livechat.sms.conftest import CITIZEN, SmsGateway, SmsGatewayFactory
 
 
 async def file_request_by_sms(gateway: SmsGateway, language: str) -> str:
-    """File a pothole request from the citizen's SMS conversation, as the bot's action does,
-    and subscribe the number (pending: the citizen is asked to reply "Oui")."""
+    """File a pothole request from the citizen's SMS conversation, as the bot's action does;
+    filing subscribes the number (pending: the citizen is asked to reply "Oui")."""
     conversation = await gateway.app[keys.STORE].open_phone_conversation(CITIZEN)
     service = gateway.app[SERVICE]
     request, _ = await service.create_request(
@@ -36,7 +36,6 @@ async def file_request_by_sms(gateway: SmsGateway, language: str) -> str:
             contact_phone=CITIZEN,
         )
     )
-    await subscriptions.subscribe(service, request.service_request_id, "sms", CITIZEN, language)
     return request.service_request_id
 
 
@@ -151,9 +150,10 @@ async def test_the_wing_registers_the_outbox_sender_while_running(
     make_sms_gateway: SmsGatewayFactory,
 ) -> None:
     gateway = await make_sms_gateway()
-    assert "sms" in gateway.app[OUTBOX_SENDERS]
+    service = gateway.app[SERVICE]
+    assert "sms" in gateway.app[OUTBOX_SENDERS] and len(service.filed_hooks) == 1
     await gateway.server.close()
-    assert "sms" not in gateway.app[OUTBOX_SENDERS]
+    assert "sms" not in gateway.app[OUTBOX_SENDERS] and service.filed_hooks == []
 
 
 def test_the_sms_wing_is_a_default_wing_after_requests() -> None:
