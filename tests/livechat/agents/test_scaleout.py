@@ -174,7 +174,8 @@ async def test_two_gateways_share_queue_chats_claims_and_logouts(
     engine = create_engine(database_url)
     accounts = AgentAccounts(create_sessionmaker(engine))
     await accounts.add("marie@ville.ca", "Marie", PASSWORD, max_concurrent=1)
-    await accounts.add("paul@ville.ca", "Paul", PASSWORD, max_concurrent=1)
+    # Paul takes nothing automatically (max 0): he only claims by hand.
+    await accounts.add("paul@ville.ca", "Paul", PASSWORD, max_concurrent=0)
     await engine.dispose()
     opened: list[Any] = []
     try:
@@ -227,11 +228,10 @@ async def test_two_gateways_share_queue_chats_claims_and_logouts(
         extra = [e for e in third.pending("system_message") if e["kind"] == "queue_position"]
         assert extra == []
 
-        # Paul on B (away: no auto-assignment) and Marie on A claim the third at once.
+        # Paul on B and Marie on A (both beyond their maximum) claim the third at once.
         paul = await AgentClient(b.url).connect(await login(a.url, "paul@ville.ca"))
         opened.append(paul)
         await paul.next("hello")
-        assert (await paul.call("presence", {"status": "away"}))["ok"]
         results = await asyncio.gather(
             marie.call("claim", {"conversation_id": third_id}),
             paul.call("claim", {"conversation_id": third_id}),
