@@ -39,6 +39,9 @@ _PREFIXED = re.compile(
 )
 _BARE = re.compile(rf"{_START}((?:[0-9a-z][\-._]?){{8}}[0-9a-z]){_END}", re.IGNORECASE)
 _SEPARATORS = re.compile(_SEP)
+# The gateway's reference alphabet (livechat/requests/reference.py): no 0, 1, I, L, O, U.
+_ALPHABET = set("23456789ABCDEFGHJKMNPQRSTVWXYZ")
+_GROUPED = re.compile(rf"^[0-9a-z]{{3}}{_SEP}[0-9a-z]{{3}}{_SEP}[0-9a-z]{{3}}$", re.IGNORECASE)
 
 
 def find_reference(text: str) -> tuple[str, int, int] | None:
@@ -49,7 +52,12 @@ def find_reference(text: str) -> tuple[str, int, int] | None:
     for pattern in (_PREFIXED, _BARE):
         for match in pattern.finditer(text):
             body = _SEPARATORS.sub("", match.group(1))
-            if _mixes_letters_and_digits(body):
+            # Some real numbers have no digit (311-RFQ-BHE-YBP): after "311", grouped 3-3-3 and
+            # in the references' alphabet (no I, L, O, U), letters alone are a reference; a word
+            # ("311 emergency") or words ("311 car les bus") are not.
+            grouped = (pattern is _PREFIXED and _GROUPED.match(match.group(1)) is not None
+                       and set(body.upper()) <= _ALPHABET)
+            if grouped or _mixes_letters_and_digits(body):
                 candidates.append((match.start(), match.end(), body))
     if not candidates:
         return None

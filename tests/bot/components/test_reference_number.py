@@ -24,6 +24,8 @@ from bot.components.reference_number import ReferenceNumberExtractor, find_refer
         ("ref: k7m4px9qd, merci", "311-K7M-4PX-9QD"),
         # all letters is a valid reference, accepted in the canonical dashed form
         ("311-ABC-DEF-GHJ", "311-ABC-DEF-GHJ"),
+        # ... and typed in lower case with spaces after "311", as citizens type it by SMS
+        ("what's the status of my request 311 rfq bhe ybp", "311-RFQ-BHE-YBP"),
         # typos still reach the gateway, which tells the citizen it is a typo
         ("311-K7M-4PX-9Q0", "311-K7M-4PX-9Q0"),
     ],
@@ -39,6 +41,8 @@ def test_references_are_found(text: str, expected: str) -> None:
     "text",
     [
         "311 car les bus",  # 311 then ordinary words
+        "311 emergency",  # 311 then a nine-letter word
+        "call 311 the way you do",  # words of three letters are not grouped as a reference
         "appelez le 311 pour le service",
         "recyclage",  # a nine-letter word
         "514-555-1234",  # a phone number
