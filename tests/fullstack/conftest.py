@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.integration.conftest import stack  # noqa: F401 (the session's real stack)
+from tests.integration.conftest import fake_twilio, stack  # noqa: F401 (the real stack)
 from tests.widget.pages import build_widget, launch_chromium, widget_needs_build
 
 
