@@ -15,7 +15,7 @@ from livechat import keys
 from livechat.channels.web import WebChatNamespace
 from livechat.conversations.router import ConversationRouter
 from livechat.conversations.store import ConversationStore
-from livechat.db import create_engine, create_sessionmaker
+from livechat.db import SQLiteThread, create_engine, create_sessionmaker
 from livechat.language import warm_up
 from livechat.rasa_client import RasaClient
 from livechat.routes import setup_routes
@@ -83,10 +83,16 @@ def create_app(settings: Settings, wings: Sequence[Wing] | None = None) -> web.A
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    engine = create_engine(app[keys.SETTINGS].database_url)
+    settings = app[keys.SETTINGS]
+    engine = create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     app[keys.DB_ENGINE] = engine
     app[keys.DB_SESSIONMAKER] = create_sessionmaker(engine)
+    sqlite_thread = SQLiteThread.for_url(settings.database_url, settings.sqlite_synchronous)
+    if sqlite_thread is not None:
+        app[keys.SQLITE_THREAD] = sqlite_thread
     yield
+    if sqlite_thread is not None:
+        await sqlite_thread.close()
     await engine.dispose()
 
 
@@ -102,7 +108,7 @@ async def _http_clients(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _conversations(app: web.Application) -> AsyncIterator[None]:
-    store = ConversationStore(app[keys.DB_SESSIONMAKER])
+    store = ConversationStore(app[keys.DB_SESSIONMAKER], app.get(keys.SQLITE_THREAD))
     router = ConversationRouter(store, app[keys.RASA])
     chat = WebChatNamespace(store, router, app[keys.SETTINGS])
     app[keys.SIO].register_namespace(chat)

@@ -31,6 +31,9 @@ class Settings:
     """Validated gateway settings; build with `Settings.from_env()`."""
 
     database_url: str = "sqlite+aiosqlite:///var/livechat.db"
+    # SQLite only: "normal" survives a crash of the gateway (not of the machine) and saves an
+    # fsync per commit; "full" also survives a power cut. PostgreSQL ignores it.
+    sqlite_synchronous: str = "normal"
     redis_url: str = ""
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
@@ -170,6 +173,13 @@ def _int_between(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _choice(raw: str, choices: tuple[str, ...]) -> str:
+    value = raw.lower()
+    if value not in choices:
+        raise ValueError(f"expected one of {', '.join(choices)}, got {raw!r}")
+    return value
+
+
 def _positive_float(raw: str) -> float:
     try:
         value = float(raw)
@@ -225,6 +235,7 @@ def _origins(raw: str) -> tuple[str, ...]:
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "database_url": normalise_database_url,
+    "sqlite_synchronous": lambda raw: _choice(raw, ("normal", "full")),
     "redis_url": _redis_url,
     "rasa_url": _http_url,
     "rasa_timeout": _positive_float,

@@ -15,7 +15,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -365,7 +365,7 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return await self._emit_error(sid, error)
         assert state.session_id is not None
         append = functools.partial(
-            self.store.append_message,
+            self.store.append_and_read,
             direction=Direction.INCOMING,
             sender=Sender.CITIZEN,
             content=text,
@@ -375,18 +375,18 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         )
         conversation = state.conversation
         try:
-            message: MessageInfo | None = None
+            stored: tuple[ConversationInfo, MessageInfo] | None = None
             if conversation is not None:
                 # Fast path: the session's known conversation, unless it was resolved meanwhile
                 # (one transaction instead of looking the conversation up first).
                 try:
-                    message = await append(conversation.id, unresolved_only=True)
+                    stored = await append(conversation.id, unresolved_only=True)
                 except ConversationNotFound:
-                    message = None
-            if message is None:
+                    stored = None
+            if stored is None:
                 conversation = await self.store.open_web_conversation(state.session_id)
-                message = await append(conversation.id)
-            assert conversation is not None
+                stored = await append(conversation.id)
+            conversation, message = stored
             await self._join(sid, state, conversation)
         except DuplicateMessage as duplicate:
             # A resend after a lost ack: acknowledge the stored copy, do not route it again.
@@ -398,10 +398,13 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             log.error("citizen message not stored", extra={"error": str(error)})
             lang = language or known_language
             return await self._emit_error(sid, ChatError("storage_unavailable", lang))
-        # The message's clear language is now the conversation's (errors speak it).
-        state.conversation = replace(conversation, language=language or conversation.language)
+        # The conversation as the storing transaction left it (its language is the message's
+        # clear language, if any: errors speak it).
+        state.conversation = conversation
         channel_metadata = {"session_id": state.session_id, **metadata.for_rasa()}
-        self.router.submit(conversation, message, channel_metadata, metadata.language)
+        self.router.submit(
+            conversation, message, channel_metadata, metadata.language, read_with_message=True
+        )
         return {"ok": True, "message_id": message.id}
 
     async def on_end_conversation(self, sid: str, data: Any = None) -> dict[str, Any]:

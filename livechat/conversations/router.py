@@ -6,6 +6,7 @@ The router knows no channel: adapters register an outbound sender per channel na
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -30,7 +31,8 @@ Intercept = Callable[[ConversationInfo, MessageInfo, str | None], Awaitable[bool
 # Called when Rasa is unavailable; True when it answered the citizen itself (e.g. offering an
 # agent during business hours). Set by the agent hub.
 BotOutage = Callable[[ConversationInfo, MessageInfo, str | None], Awaitable[bool]]
-_Job = tuple[ConversationInfo, MessageInfo, Mapping[str, Any], str | None]
+# (conversation, message, metadata, language hint, whether `conversation` is still current)
+_Job = tuple[ConversationInfo, MessageInfo, Mapping[str, Any], str | None, bool]
 
 
 class ConversationRouter:
@@ -61,14 +63,22 @@ class ConversationRouter:
         message: MessageInfo,
         channel_metadata: Mapping[str, Any] | None = None,
         language_hint: str | None = None,
+        *,
+        read_with_message: bool = False,
     ) -> None:
         """Queue a stored citizen message for handling after the ones already queued.
 
         `channel_metadata` is added to what Rasa receives; `language_hint` (e.g. the web page's
         language) is used when neither the message nor the conversation has a clear language.
+        `read_with_message` says `conversation` was read in the transaction that stored the
+        message (`ConversationStore.append_and_read`): when nothing is queued ahead of it, it
+        is used as is instead of being read again.
         """
+        # A message waiting behind another one must see what handling that one changed
+        # (e.g. a handoff), so only the first in line may skip the re-read.
+        current = read_with_message and conversation.id not in self._workers
         queue = self._queues.setdefault(conversation.id, deque())
-        queue.append((conversation, message, dict(channel_metadata or {}), language_hint))
+        queue.append((conversation, message, dict(channel_metadata or {}), language_hint, current))
         if conversation.id not in self._workers:
             self._workers[conversation.id] = asyncio.create_task(
                 self._work(conversation.id), name=f"conversation-{conversation.id}"
@@ -93,25 +103,31 @@ class ConversationRouter:
         message: MessageInfo,
         channel_metadata: Mapping[str, Any] | None = None,
         language_hint: str | None = None,
+        *,
+        current: bool = False,
     ) -> list[MessageInfo]:
-        """Hand one stored citizen message to its owner; return the replies sent."""
-        try:
-            current = await self._store.get_conversation(conversation.id)
-        except StorageUnavailable:
-            current = conversation
-        if current.status in (ConversationStatus.QUEUED, ConversationStatus.OPEN):
+        """Hand one stored citizen message to its owner; return the replies sent.
+
+        Unless `current` says `conversation` is up to date, its status is read again first.
+        """
+        if not current:
+            # The database being down must not keep the bot from answering.
+            with contextlib.suppress(StorageUnavailable):
+                conversation = await self._store.get_conversation(conversation.id)
+        current_info = conversation
+        if current_info.status in (ConversationStatus.QUEUED, ConversationStatus.OPEN):
             # An agent owns the conversation: the agent hub shows it the stored message.
             if self.agent_handoff is not None:
-                await self.agent_handoff(current, message)
+                await self.agent_handoff(current_info, message)
             return []
-        language = message.language or current.language or language_hint
+        language = message.language or current_info.language or language_hint
         if self.intercept is not None:
             try:
-                if await self.intercept(current, message, language):
+                if await self.intercept(current_info, message, language):
                     return []
             except Exception:
-                log.exception("intercept hook failed", extra={"conversation_id": current.id})
-        return await self._ask_bot(current, message, channel_metadata or {}, language)
+                log.exception("intercept hook failed", extra={"conversation_id": current_info.id})
+        return await self._ask_bot(current_info, message, channel_metadata or {}, language)
 
     async def _ask_bot(
         self,
@@ -216,9 +232,11 @@ class ConversationRouter:
                 if not queue:
                     self._queues.pop(conversation_id, None)
                     return
-                conversation, message, metadata, hint = queue.popleft()
+                conversation, message, metadata, hint, current = queue.popleft()
                 try:
-                    await self.handle_incoming(conversation, message, metadata, hint)
+                    await self.handle_incoming(
+                        conversation, message, metadata, hint, current=current
+                    )
                 except Exception:
                     log.exception(
                         "message handling failed", extra={"conversation_id": conversation_id}

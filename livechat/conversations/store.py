@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
-from livechat.db import utcnow
+from livechat.db import SQLiteThread, utcnow
 from livechat.errors import ConversationNotFound, LivechatError, StorageUnavailable
 from livechat.models import (
     Channel,
@@ -95,11 +96,28 @@ class DuplicateMessage(LivechatError):
         self.existing = existing
 
 
+# What ConversationInfo holds, for statements that return it (UPDATE ... RETURNING).
+_CONVERSATION_COLUMNS = (
+    Conversation.id,
+    Conversation.public_id,
+    Conversation.contact_id,
+    Conversation.channel,
+    Conversation.status,
+    Conversation.language,
+)
+
+
 class ConversationStore:
     """Finds or creates contacts and conversations and appends messages, one commit each."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sqlite_thread: SQLiteThread | None = None,
+    ) -> None:
+        """`sqlite_thread`, given for a SQLite file, runs the per-message transactions."""
         self._sessionmaker = sessionmaker
+        self._sqlite_thread = sqlite_thread
 
     async def open_web_conversation(self, session_id: str) -> ConversationInfo:
         """The unresolved web conversation of this web session, created when there is none."""
@@ -114,8 +132,8 @@ class ConversationStore:
     async def find_web_conversation(self, session_id: str) -> ConversationInfo | None:
         """The web session's unresolved conversation, else its latest one, else None."""
 
-        async def find(session: AsyncSession) -> ConversationInfo | None:
-            row = await session.scalar(
+        def find(session: Session) -> ConversationInfo | None:
+            row = session.scalar(
                 select(Conversation)
                 .join(Contact)
                 .where(Contact.web_session_id == session_id, Conversation.channel == Channel.WEB)
@@ -127,16 +145,16 @@ class ConversationStore:
             )
             return None if row is None else ConversationInfo.of(row)
 
-        return await self._run(find)
+        return await self._run_sync(find)
 
     async def get_conversation(self, conversation_id: int) -> ConversationInfo:
         """The conversation with this id; ConversationNotFound when there is none."""
 
-        async def get(session: AsyncSession) -> ConversationInfo | None:
-            row = await session.get(Conversation, conversation_id)
+        def get(session: Session) -> ConversationInfo | None:
+            row = session.get(Conversation, conversation_id)
             return None if row is None else ConversationInfo.of(row)
 
-        info = await self._run(get)
+        info = await self._run_sync(get)
         if info is None:
             raise ConversationNotFound(f"conversation {conversation_id}")
         return info
@@ -229,8 +247,41 @@ class ConversationStore:
         With `unresolved_only`, a resolved conversation raises `ConversationNotFound` and
         nothing is stored (the web channel's fast path for the session's known conversation).
         """
+        _, message = await self.append_and_read(
+            conversation_id,
+            direction=direction,
+            sender=sender,
+            content=content,
+            payload=payload,
+            language=language,
+            source_id=source_id,
+            private=private,
+            client_message_id=client_message_id,
+            unresolved_only=unresolved_only,
+        )
+        return message
 
-        async def append(session: AsyncSession) -> MessageInfo:
+    async def append_and_read(
+        self,
+        conversation_id: int,
+        *,
+        direction: Direction,
+        sender: Sender,
+        content: str | None,
+        payload: dict[str, Any] | None = None,
+        language: str | None = None,
+        source_id: str | None = None,
+        private: bool = False,
+        client_message_id: str | None = None,
+        unresolved_only: bool = False,
+    ) -> tuple[ConversationInfo, MessageInfo]:
+        """`append_message`, also returning the conversation as this transaction left it.
+
+        The router needs the conversation's current status for each citizen message; reading
+        it back in the same statement that touches it saves a transaction per message.
+        """
+
+        def append(session: Session) -> tuple[ConversationInfo, MessageInfo]:
             now = utcnow()
             changes: dict[str, Any] = {"last_activity_at": now}
             if sender is Sender.CITIZEN and language is not None:
@@ -238,11 +289,15 @@ class ConversationStore:
             target = update(Conversation).where(Conversation.id == conversation_id)
             if unresolved_only:
                 target = target.where(Conversation.status != ConversationStatus.RESOLVED.value)
-            result = await session.execute(target.values(**changes))
-            if result.rowcount == 0:  # type: ignore[attr-defined]
+            # Core UPDATE ... RETURNING (SQLite >= 3.35, PostgreSQL): one statement, no
+            # unit-of-work bookkeeping on the hot path.
+            row = session.execute(
+                target.values(**changes).returning(*_CONVERSATION_COLUMNS),
+                execution_options={"synchronize_session": False},
+            ).first()
+            if row is None:
                 raise ConversationNotFound(f"conversation {conversation_id}")
-            # A Core insert: one statement, no unit-of-work bookkeeping on the hot path.
-            message_id = await session.scalar(
+            message_id = session.scalar(
                 insert(Message)
                 .values(
                     conversation_id=conversation_id,
@@ -258,9 +313,17 @@ class ConversationStore:
                 )
                 .returning(Message.id)
             )
-            await session.commit()
+            session.commit()
             assert message_id is not None
-            return MessageInfo(
+            conversation = ConversationInfo(
+                id=row.id,
+                public_id=row.public_id,
+                contact_id=row.contact_id,
+                channel=row.channel,
+                status=row.status,
+                language=row.language,
+            )
+            message = MessageInfo(
                 id=message_id,
                 conversation_id=conversation_id,
                 direction=direction.value,
@@ -272,9 +335,10 @@ class ConversationStore:
                 created_at=now,
                 client_message_id=client_message_id,
             )
+            return conversation, message
 
         try:
-            return await self._run(append)
+            return await self._run_sync(append)
         except IntegrityError:
             if client_message_id is not None:
                 existing = await self.find_client_message(conversation_id, client_message_id)
@@ -325,22 +389,24 @@ class ConversationStore:
         # and the retry then finds the winner's row.
         for attempt in range(3):
             try:
-                return await self._run(lambda s: self._open_once(s, identifier, value, channel))
+                return await self._run_sync(
+                    lambda s: self._open_once(s, identifier, value, channel)
+                )
             except IntegrityError:
                 if attempt == 2:
                     raise StorageUnavailable("could not open a conversation") from None
         raise AssertionError("unreachable")
 
     @staticmethod
-    async def _open_once(
-        session: AsyncSession, identifier: Any, value: str, channel: Channel
+    def _open_once(
+        session: Session, identifier: Any, value: str, channel: Channel
     ) -> ConversationInfo:
-        contact = await session.scalar(select(Contact).where(identifier == value))
+        contact = session.scalar(select(Contact).where(identifier == value))
         if contact is None:
             contact = Contact(**{identifier.key: value})
             session.add(contact)
-            await session.flush()
-        conversation = await session.scalar(
+            session.flush()
+        conversation = session.scalar(
             select(Conversation).where(
                 Conversation.contact_id == contact.id,
                 Conversation.channel == channel.value,
@@ -355,13 +421,28 @@ class ConversationStore:
                 language=contact.language,
             )
             session.add(conversation)
-        await session.commit()
+        session.commit()
         return ConversationInfo.of(conversation)
 
     async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         try:
             async with self._sessionmaker() as session:
                 return await work(session)
+        except IntegrityError:
+            raise
+        except SQLAlchemyError as error:
+            raise StorageUnavailable(f"database error: {type(error).__name__}") from error
+        except OSError as error:
+            raise StorageUnavailable(f"database unreachable: {type(error).__name__}") from error
+
+    async def _run_sync(self, work: Callable[[Session], T]) -> T:
+        """Run a synchronous unit of work: on the SQLite thread when there is one (one hop),
+        else in an async session (`run_sync`: asyncpg needs no thread)."""
+        try:
+            if self._sqlite_thread is not None:
+                return await self._sqlite_thread.run(work)
+            async with self._sessionmaker() as session:
+                return await session.run_sync(work)
         except IntegrityError:
             raise
         except SQLAlchemyError as error:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from livechat import keys
 from livechat.app import create_app
-from livechat.db import create_engine, create_sessionmaker
+from livechat.db import SQLiteThread, create_engine, create_sessionmaker
 from livechat.migrate import upgrade
 from livechat.settings import Settings
 from tests.livechat.clients import ChatClient
@@ -166,6 +166,15 @@ async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[As
     engine = create_engine(database_url)
     yield create_sessionmaker(engine)
     await engine.dispose()
+
+
+@pytest.fixture
+async def sqlite_thread(database_url: str) -> AsyncIterator[SQLiteThread | None]:
+    """The SQLite file's transaction thread, as the app makes it; None on PostgreSQL."""
+    thread = SQLiteThread.for_url(database_url)
+    yield thread
+    if thread is not None:
+        await thread.close()
 
 
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]

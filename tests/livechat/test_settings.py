@@ -109,6 +109,7 @@ def test_database_urls_are_normalised(url: str, expected: str) -> None:
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL: expected one of"),
         ("MAX_MESSAGE_LENGTH", "0", "MAX_MESSAGE_LENGTH: expected a number from 1"),
         ("CORS_ALLOWED_ORIGINS", "ville.example", "CORS_ALLOWED_ORIGINS: expected '*'"),
+        ("SQLITE_SYNCHRONOUS", "off", "SQLITE_SYNCHRONOUS: expected one of normal, full"),
     ],
 )
 def test_invalid_values_raise_a_clear_error(name: str, value: str, message: str) -> None:
@@ -116,6 +117,12 @@ def test_invalid_values_raise_a_clear_error(name: str, value: str, message: str)
         Settings.from_env({name: value}, env_file=None)
     assert str(raised.value).startswith(message)
     assert isinstance(raised.value, LivechatError)
+
+
+def test_sqlite_durability_defaults_to_normal_and_accepts_full() -> None:
+    assert Settings.from_env({}, env_file=None).sqlite_synchronous == "normal"
+    full = Settings.from_env({"SQLITE_SYNCHRONOUS": "FULL"}, env_file=None)
+    assert full.sqlite_synchronous == "full"
 
 
 def test_secrets_never_appear_in_repr() -> None:

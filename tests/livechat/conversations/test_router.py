@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from livechat import i18n
 from livechat.conversations.router import ConversationRouter
 from livechat.conversations.store import ConversationInfo, ConversationStore, MessageInfo
+from livechat.db import SQLiteThread
 from livechat.models import ConversationStatus, Direction, Sender
 from livechat.rasa_client import RasaClient
 from tests.livechat.fakes import FakeRasa
@@ -35,8 +37,8 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-def store(sessionmaker: Sessions) -> ConversationStore:
-    return ConversationStore(sessionmaker)
+def store(sessionmaker: Sessions, sqlite_thread: SQLiteThread | None) -> ConversationStore:
+    return ConversationStore(sessionmaker, sqlite_thread)
 
 
 async def _citizen_says(
@@ -142,6 +144,43 @@ async def test_agent_owned_conversations_skip_the_bot(
     assert await router.handle_incoming(conversation, message) == []
     assert fake_rasa.received == []
     assert [(c.status, m.content) for c, m in handed] == [(status.value, "I need a person")]
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 10) -> None:
+    """Wait (polling) until `condition()` holds."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110 - the fake exposes a list, not an event
+            await asyncio.sleep(0.01)
+
+
+async def test_a_message_queued_behind_another_sees_a_handoff_made_meanwhile(
+    store: ConversationStore, http: aiohttp.ClientSession, fake_rasa: FakeRasa
+) -> None:
+    router = ConversationRouter(store, RasaClient(http, fake_rasa.url))
+    router.register_sender("web", Outbox())
+    handed: list[str | None] = []
+
+    async def agent_hub(conversation: ConversationInfo, message: MessageInfo) -> None:
+        handed.append(message.content)
+
+    router.agent_handoff = agent_hub
+    fake_rasa.hold()
+    conversation = await store.open_web_conversation("s")
+    for text in ("first", "second"):
+        # Both are read as handled by the bot when stored...
+        read, message = await store.append_and_read(
+            conversation.id, direction=Direction.INCOMING, sender=Sender.CITIZEN, content=text
+        )
+        assert read.status == "bot"
+        router.submit(read, message, read_with_message=True)
+    await _until(lambda: bool(fake_rasa.received))
+    # ...but an agent takes the conversation while Rasa handles the first one.
+    await store.set_status(conversation.id, ConversationStatus.QUEUED)
+    fake_rasa.release()
+    await router.join()
+
+    assert [body["message"] for body in fake_rasa.received] == ["first"]
+    assert handed == ["second"]
 
 
 async def test_a_failing_sender_does_not_stop_the_queue(

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from livechat.conversations.store import ConversationStore, DuplicateMessage
-from livechat.db import create_engine, create_sessionmaker
+from livechat.db import SQLiteThread, create_engine, create_sessionmaker
 from livechat.errors import ConversationNotFound, StorageUnavailable
 from livechat.models import (
     Contact,
@@ -26,8 +26,8 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 @pytest.fixture
-def store(sessionmaker: Sessions) -> ConversationStore:
-    return ConversationStore(sessionmaker)
+def store(sessionmaker: Sessions, sqlite_thread: SQLiteThread | None) -> ConversationStore:
+    return ConversationStore(sessionmaker, sqlite_thread)
 
 
 async def test_open_web_conversation_is_idempotent(
@@ -96,6 +96,29 @@ async def test_append_message_updates_language_and_activity(store: ConversationS
     assert before.language is None
     assert after.language == "fr"
     assert citizen.id is not None and citizen.created_at.tzinfo is not None
+
+
+async def test_append_and_read_returns_the_conversation_as_stored(
+    store: ConversationStore,
+) -> None:
+    conversation = await store.open_web_conversation("sess")
+    await store.set_status(conversation.id, ConversationStatus.QUEUED)
+
+    read, message = await store.append_and_read(
+        conversation.id,
+        direction=Direction.INCOMING,
+        sender=Sender.CITIZEN,
+        content="Hello, anyone there?",
+        language="en",
+    )
+
+    assert read == await store.get_conversation(conversation.id)
+    assert (read.status, read.language, read.public_id) == (
+        "queued",
+        "en",
+        conversation.public_id,
+    )
+    assert message.conversation_id == conversation.id and message.id is not None
 
 
 async def test_history_is_ordered_and_hides_private_and_activity(store: ConversationStore) -> None:
