@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -46,7 +47,8 @@ class ConversationInfo:
         return self.public_id.hex
 
     @classmethod
-    def of(cls, row: Conversation) -> ConversationInfo:
+    def of(cls, row: Conversation | Row[Unpack[tuple[Any, ...]]]) -> ConversationInfo:
+        """From an ORM row, or a Core row holding the same columns."""
         return cls(
             id=row.id,
             public_id=row.public_id,
@@ -105,6 +107,17 @@ _CONVERSATION_COLUMNS = (
     Conversation.status,
     Conversation.language,
 )
+
+
+class AppendOptions(TypedDict, total=False):
+    """The optional details of `ConversationStore.append_message`."""
+
+    payload: dict[str, Any] | None
+    language: str | None
+    source_id: str | None
+    private: bool
+    client_message_id: str | None
+    unresolved_only: bool
 
 
 class ConversationStore:
@@ -233,12 +246,7 @@ class ConversationStore:
         direction: Direction,
         sender: Sender,
         content: str | None,
-        payload: dict[str, Any] | None = None,
-        language: str | None = None,
-        source_id: str | None = None,
-        private: bool = False,
-        client_message_id: str | None = None,
-        unresolved_only: bool = False,
+        **options: Unpack[AppendOptions],
     ) -> MessageInfo:
         """Store a message and commit; a citizen's clear language becomes the conversation's.
 
@@ -248,16 +256,7 @@ class ConversationStore:
         nothing is stored (the web channel's fast path for the session's known conversation).
         """
         _, message = await self.append_and_read(
-            conversation_id,
-            direction=direction,
-            sender=sender,
-            content=content,
-            payload=payload,
-            language=language,
-            source_id=source_id,
-            private=private,
-            client_message_id=client_message_id,
-            unresolved_only=unresolved_only,
+            conversation_id, direction=direction, sender=sender, content=content, **options
         )
         return message
 
@@ -315,14 +314,7 @@ class ConversationStore:
             )
             session.commit()
             assert message_id is not None
-            conversation = ConversationInfo(
-                id=row.id,
-                public_id=row.public_id,
-                contact_id=row.contact_id,
-                channel=row.channel,
-                status=row.status,
-                language=row.language,
-            )
+            conversation = ConversationInfo.of(row)
             message = MessageInfo(
                 id=message_id,
                 conversation_id=conversation_id,
@@ -425,27 +417,28 @@ class ConversationStore:
         return ConversationInfo.of(conversation)
 
     async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        try:
+        with _storage_errors():
             async with self._sessionmaker() as session:
                 return await work(session)
-        except IntegrityError:
-            raise
-        except SQLAlchemyError as error:
-            raise StorageUnavailable(f"database error: {type(error).__name__}") from error
-        except OSError as error:
-            raise StorageUnavailable(f"database unreachable: {type(error).__name__}") from error
 
     async def _run_sync(self, work: Callable[[Session], T]) -> T:
         """Run a synchronous unit of work: on the SQLite thread when there is one (one hop),
         else in an async session (`run_sync`: asyncpg needs no thread)."""
-        try:
+        with _storage_errors():
             if self._sqlite_thread is not None:
                 return await self._sqlite_thread.run(work)
             async with self._sessionmaker() as session:
                 return await session.run_sync(work)
-        except IntegrityError:
-            raise
-        except SQLAlchemyError as error:
-            raise StorageUnavailable(f"database error: {type(error).__name__}") from error
-        except OSError as error:
-            raise StorageUnavailable(f"database unreachable: {type(error).__name__}") from error
+
+
+@contextlib.contextmanager
+def _storage_errors() -> Iterator[None]:
+    """Database failures as StorageUnavailable; IntegrityError passes (callers handle it)."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except SQLAlchemyError as error:
+        raise StorageUnavailable(f"database error: {type(error).__name__}") from error
+    except OSError as error:
+        raise StorageUnavailable(f"database unreachable: {type(error).__name__}") from error
