@@ -314,7 +314,8 @@ class SmsChannel:
                 metadata["sms_choice"] = {"number": number, "title": title}
                 # Rasa gets the button's payload; the stored message stays what was typed.
                 message = dataclasses.replace(message, content=payload, language=None)
-        self.router.submit(conversation, message, metadata)
+        # `conversation` was read in _handle, after the message was stored.
+        self.router.submit(conversation, message, metadata, fresh=True)
 
     async def _choice(
         self, conversation: ConversationInfo, text: str

@@ -402,9 +402,7 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # clear language, if any: errors speak it).
         state.conversation = conversation
         channel_metadata = {"session_id": state.session_id, **metadata.for_rasa()}
-        self.router.submit(
-            conversation, message, channel_metadata, metadata.language, read_with_message=True
-        )
+        self.router.submit(conversation, message, channel_metadata, metadata.language, fresh=True)
         return {"ok": True, "message_id": message.id}
 
     async def on_end_conversation(self, sid: str, data: Any = None) -> dict[str, Any]:

@@ -64,19 +64,19 @@ class ConversationRouter:
         channel_metadata: Mapping[str, Any] | None = None,
         language_hint: str | None = None,
         *,
-        read_with_message: bool = False,
+        fresh: bool = False,
     ) -> None:
         """Queue a stored citizen message for handling after the ones already queued.
 
         `channel_metadata` is added to what Rasa receives; `language_hint` (e.g. the web page's
         language) is used when neither the message nor the conversation has a clear language.
-        `read_with_message` says `conversation` was read in the transaction that stored the
-        message (`ConversationStore.append_and_read`): when nothing is queued ahead of it, it
+        `fresh` says `conversation` was read after the message was stored (e.g. by
+        `ConversationStore.append_and_read`): when nothing is queued ahead of the message, it
         is used as is instead of being read again.
         """
         # A message waiting behind another one must see what handling that one changed
         # (e.g. a handoff), so only the first in line may skip the re-read.
-        current = read_with_message and conversation.id not in self._workers
+        current = fresh and conversation.id not in self._workers
         queue = self._queues.setdefault(conversation.id, deque())
         queue.append((conversation, message, dict(channel_metadata or {}), language_hint, current))
         if conversation.id not in self._workers:

@@ -172,7 +172,7 @@ async def test_a_message_queued_behind_another_sees_a_handoff_made_meanwhile(
             conversation.id, direction=Direction.INCOMING, sender=Sender.CITIZEN, content=text
         )
         assert read.status == "bot"
-        router.submit(read, message, read_with_message=True)
+        router.submit(read, message, fresh=True)
     await _until(lambda: bool(fake_rasa.received))
     # ...but an agent takes the conversation while Rasa handles the first one.
     await store.set_status(conversation.id, ConversationStatus.QUEUED)
