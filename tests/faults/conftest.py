@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from stack import GATEWAY_PYTHON, MODEL, Service, Stack, free_port  # noqa: E402
+from stack import GATEWAY_PYTHON, MODEL, Service, Stack, StackError, free_port, health  # noqa: E402
 
 from tests.faults.services import (  # noqa: E402
     AGENT_EMAIL,
@@ -90,10 +90,14 @@ def gateway_service(stack: Stack, name: str, env: dict[str, str]) -> Service:
 
 
 def start_gateway(stack: Stack, service: Service, log_dir: Path) -> str:
-    """Start an extra gateway and wait until it answers; return its URL."""
+    """Start an extra gateway and wait until /health answers (200 or 503); return its URL."""
     service.start(log_dir)
     stack.services.append(service)  # stopped with the stack at the latest
-    stack.wait_ready(service, time.monotonic() + 120)
+    deadline = time.monotonic() + 120
+    while health(service.ready_url) is None:
+        if not service.alive() or time.monotonic() > deadline:
+            raise StackError(f"{service.name} did not start:\n{service.log_tail()}")
+        time.sleep(0.3)
     return service.ready_url.removesuffix("/health")
 
 
@@ -150,3 +154,21 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
         yield server
     finally:
         server.kill()
+
+
+@pytest.fixture
+def gateways(stack: Stack, tmp_path: Path) -> Iterator[Callable[[str, dict[str, str]], str]]:
+    """Start extra gateway processes by name and environment; all stopped after the test."""
+    started: list[Service] = []
+
+    def start(name: str, env: dict[str, str]) -> str:
+        service = gateway_service(stack, name, env)
+        started.append(service)
+        return start_gateway(stack, service, tmp_path / "log")
+
+    try:
+        yield start
+    finally:
+        for service in started:
+            service.stop()
+            stack.services.remove(service)
