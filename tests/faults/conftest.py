@@ -127,9 +127,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
-def private_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivatePostgres]:
+def private_postgres() -> Iterator[PrivatePostgres]:
     """A PostgreSQL cluster of our own (the shared one must never be restarted)."""
-    server = PrivatePostgres(tmp_path_factory.mktemp("pg") / "cluster")
+    server = PrivatePostgres()
     try:
         server.init().start()
     except ServiceUnavailable as error:

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,10 +41,12 @@ def _as_postgres(*command: str) -> list[str]:
 class PrivatePostgres:
     """A throwaway PostgreSQL cluster (trust authentication) owned by the postgres user."""
 
-    def __init__(self, base: Path) -> None:
-        self.base = base
-        self.data = base / "data"
-        self.log = base / "postgres.log"
+    def __init__(self) -> None:
+        # Not under pytest's temporary directory: it is private to root, and the server runs
+        # as postgres, which must reach its data directory.
+        self.base = Path(tempfile.mkdtemp(prefix="city311-faults-pg-"))
+        self.data = self.base / "data"
+        self.log = self.base / "postgres.log"
         self.port = free_port()
 
     def _run(self, *command: str, timeout: float = 120) -> None:
@@ -56,8 +59,8 @@ class PrivatePostgres:
     def init(self) -> PrivatePostgres:
         if not (PG_BIN / "initdb").exists():
             raise ServiceUnavailable(f"no PostgreSQL 15 binaries in {PG_BIN}")
-        self.base.mkdir(parents=True, exist_ok=True)
-        shutil.chown(self.base, "postgres", "postgres") if os.geteuid() == 0 else None
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres", "postgres")
         self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
                   "--auth=trust", "--no-sync", "-E", "UTF8")
         return self
@@ -75,12 +78,14 @@ class PrivatePostgres:
         self._ctl("restart", "-m", "fast")
 
     def stop(self) -> None:
+        """Stop the server (immediate mode) and delete the cluster."""
         if self.data.exists():
             subprocess.run(
                 _as_postgres(str(PG_BIN / "pg_ctl"), "stop", "-D", str(self.data), "-m",
                              "immediate", "-w"),
                 capture_output=True, timeout=60, check=False,
             )
+        shutil.rmtree(self.base, ignore_errors=True)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"

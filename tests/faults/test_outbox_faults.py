@@ -85,6 +85,7 @@ async def test_failing_mail_server_and_twilio(
         "service_code": "report_pothole",
         "address_string": "1000, rue Sherbrooke Ouest",
         "description": "Trou profond dans la chaussée",
+        "attribute[size]": "large",
         "phone": CITIZEN_PHONE,
         "locale": "fr",
     }
