@@ -52,6 +52,7 @@ test-gateway: model chromium $(WIDGET)
 	@scripts/pytest.sh $(GATEWAY)/python tests/widget
 	@scripts/pytest.sh $(GATEWAY)/python tests/console
 	@scripts/pytest.sh $(GATEWAY)/python tests/integration
+	@scripts/pytest.sh $(GATEWAY)/python tests/faults
 	@scripts/pytest.sh $(GATEWAY)/python tests/fullstack
 
 test: lint validate test-bot test-stories test-gateway

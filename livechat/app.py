@@ -12,12 +12,12 @@ import socketio
 from aiohttp import web
 
 from livechat import keys
+from livechat.actions_guard import ActionsAwareRasaClient
 from livechat.channels.web import WebChatNamespace
 from livechat.conversations.router import ConversationRouter
 from livechat.conversations.store import ConversationStore
 from livechat.db import SQLiteThread, create_engine, create_sessionmaker
 from livechat.language import warm_up
-from livechat.rasa_client import RasaClient
 from livechat.routes import setup_routes
 from livechat.settings import Settings
 
@@ -100,8 +100,12 @@ async def _http_clients(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     session = aiohttp.ClientSession()
     app[keys.HTTP] = session
-    app[keys.RASA] = RasaClient(
-        session, settings.rasa_url, token=settings.rasa_token, timeout=settings.rasa_timeout
+    app[keys.RASA] = ActionsAwareRasaClient(
+        session,
+        settings.rasa_url,
+        token=settings.rasa_token,
+        timeout=settings.rasa_timeout,
+        actions_url=settings.actions_url,
     )
     yield
     await session.close()
