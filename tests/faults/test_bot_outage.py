@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from livechat.actions_guard import TRUST_SECONDS
 from tests.faults.helpers import (
     agent_token,
     citizen_event,
@@ -129,6 +130,8 @@ async def test_action_server_down(stack: Any) -> None:
     citizen = CitizenClient(stack.gateway_url)
     session = await citizen.connect()
     kill(stack.service("actions"))
+    # The gateway trusts a healthy check of the action server for a second (TRUST_SECONDS).
+    await asyncio.sleep(TRUST_SECONDS + 0.5)
     try:
         said = ["Il y a un nid-de-poule devant chez moi", "Je veux suivre ma demande 311-RFQ-BHE"]
         for count, words in enumerate(said, start=1):

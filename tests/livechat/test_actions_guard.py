@@ -27,7 +27,9 @@ async def test_down_action_server_makes_the_bot_unavailable_until_it_is_back(
     port = free_port()
     actions = TestServer(fake_actions_app(), host="127.0.0.1", port=port)
     await actions.start_server()
-    rasa = ActionsAwareRasaClient(http, fake_rasa.url, actions_url=f"http://127.0.0.1:{port}/")
+    rasa = ActionsAwareRasaClient(
+        http, fake_rasa.url, actions_url=f"http://127.0.0.1:{port}/", trust_seconds=0
+    )
     try:
         assert await rasa.send_message("abc", "bonjour") == [BotReply(text="echo: bonjour")]
 
@@ -44,6 +46,25 @@ async def test_down_action_server_makes_the_bot_unavailable_until_it_is_back(
         actions = TestServer(fake_actions_app(), host="127.0.0.1", port=port)
         await actions.start_server()
         assert await rasa.send_message("abc", "rebonjour") == [BotReply(text="echo: rebonjour")]
+        assert rasa.actions_down is False
+    finally:
+        await actions.close()
+
+
+async def test_a_healthy_answer_is_trusted_for_a_while(
+    http: aiohttp.ClientSession, fake_rasa: FakeRasa
+) -> None:
+    port = free_port()
+    actions = TestServer(fake_actions_app(), host="127.0.0.1", port=port)
+    await actions.start_server()
+    rasa = ActionsAwareRasaClient(
+        http, fake_rasa.url, actions_url=f"http://127.0.0.1:{port}", trust_seconds=3600
+    )
+    try:
+        assert await rasa.send_message("abc", "bonjour") == [BotReply(text="echo: bonjour")]
+        await actions.close()
+        # Within the trust window the check is skipped: the answer is passed on.
+        assert await rasa.send_message("abc", "allo") == [BotReply(text="echo: allo")]
         assert rasa.actions_down is False
     finally:
         await actions.close()
