@@ -112,7 +112,7 @@ def interpret_optional(
         return (
             Answer({"photos": [], "photo_skipped": True})
             if skip
-            else Answer(problem=texts.ASK_PHOTO)
+            else Answer(problem=texts.NOT_UNDERSTOOD)
         )
     if question == CONTACT:
         if skip:
@@ -124,7 +124,7 @@ def interpret_optional(
         return (
             Answer({"contact_language": language})
             if language
-            else Answer(problem=texts.ASK_LANGUAGE)
+            else Answer(problem=texts.NOT_UNDERSTOOD)
         )
     choices = [key for key, _ in edit_choices(service, details)]
     picked = edit_target(f"modifier {plain}")

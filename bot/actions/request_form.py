@@ -175,13 +175,17 @@ class ValidateServiceRequestForm(_WithCatalogue, FormValidationAction):
         photos: list[str],
         location: dict[str, float] | None,
     ) -> dict[str, Any]:
-        details["photos"] = list(dict.fromkeys([*(details.get("photos") or []), *photos]))
-        if photos and details.get("editing") == PHOTO:
-            details["editing"] = None
+        editing = details.get("editing")
+        if photos and editing == PHOTO:  # the new photo replaces the old ones
+            details.pop("editing")
+            details["photos"] = photos
+        else:
+            details["photos"] = list(dict.fromkeys([*(details.get("photos") or []), *photos]))
         if location and service.location != "none":
             details["location"] = location
-            if details.get("editing") == ADDRESS:  # the position replaces the typed address
-                details.update(address=None, editing=None)
+            if editing == ADDRESS:  # the position replaces the typed address
+                details.pop("editing")
+                details["address"] = None
         return {
             "request_answer": None,
             "request_details": details,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from bot.actions import request_texts as texts
@@ -35,6 +35,8 @@ from bot.actions.request_extras import (
     render_optional,
     summary_optional,
 )
+from bot.actions.request_values import parse_date as _date
+from bot.actions.request_values import parse_number as _number
 
 __all__ = ["ADDRESS", "ATTRIBUTE", "CONFIRM", "DESCRIPTION", "EDIT", "PHOTO", "Answer"]
 MAX_ADDRESS, MAX_STRING, MAX_DESCRIPTION = 255, 255, 4000
@@ -45,15 +47,6 @@ _CANCEL = re.compile(
 )
 _YES = {"oui", "ouais", "yes", "yeah", "yep", "ok", "okay", "d accord", "parfait", "envoie", "go"}
 _NO = {"non", "no", "nope", "nan", "pas vraiment"}
-_NUMBER_WORDS = {
-    "un": 1, "une": 1, "one": 1, "deux": 2, "two": 2, "trois": 3, "three": 3, "quatre": 4,
-    "four": 4, "cinq": 5, "five": 5, "six": 6, "sept": 7, "seven": 7, "huit": 8, "eight": 8,
-    "neuf": 9, "nine": 9, "dix": 10, "ten": 10,
-}  # fmt: skip
-_RELATIVE_DAYS = {
-    "aujourd hui": 0, "today": 0, "ce matin": 0, "this morning": 0, "ce soir": 0, "tonight": 0,
-    "hier": 1, "yesterday": 1, "hier soir": 1, "last night": 1, "avant hier": 2,
-}  # fmt: skip
 _SEPARATORS = re.compile(r",|;|/|\+|\bet\b|\band\b")
 
 
@@ -251,35 +244,6 @@ def _choice(attribute: Attribute, plain: str) -> str | None:
 
 def _has_words(text: str, words: str) -> bool:
     return re.search(rf"\b{re.escape(words)}\b", text) is not None
-
-
-def _number(plain: str) -> int | None:
-    digits = re.search(r"\b\d{1,4}\b", plain)
-    if digits:
-        number = int(digits.group())
-    else:
-        words = [_NUMBER_WORDS[w] for w in plain.split() if w in _NUMBER_WORDS]
-        if len(words) != 1:
-            return None
-        number = words[0]
-    return number if 1 <= number <= 1000 else None
-
-
-def _date(plain: str, today: date) -> str | None:
-    if plain in _RELATIVE_DAYS:
-        return (today - timedelta(days=_RELATIVE_DAYS[plain])).isoformat()
-    iso = re.fullmatch(r"(\d{4}) (\d{1,2}) (\d{1,2})", plain)
-    dmy = re.fullmatch(r"(\d{1,2}) (\d{1,2}) (\d{4})", plain)
-    try:
-        if iso:
-            found = date(int(iso[1]), int(iso[2]), int(iso[3]))
-        elif dmy:
-            found = date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
-        else:
-            return None
-    except ValueError:
-        return None
-    return found.isoformat() if found <= today else None
 
 
 def _display(attribute: Attribute, value: Any, language: str | None) -> str:

@@ -155,8 +155,8 @@ def test_optional_answers(
 
 @pytest.mark.parametrize(
     ("question", "answer", "problem"),
-    [(PHOTO, "euh", texts.ASK_PHOTO), (CONTACT, "613", texts.BAD_CONTACT),
-     (CONTACT, "moi@", texts.BAD_CONTACT), (LANGUAGE, "espagnol", texts.ASK_LANGUAGE)],
+    [(PHOTO, "euh", texts.NOT_UNDERSTOOD), (CONTACT, "613", texts.BAD_CONTACT),
+     (CONTACT, "moi@", texts.BAD_CONTACT), (LANGUAGE, "espagnol", texts.NOT_UNDERSTOOD)],
 )  # fmt: skip
 def test_optional_answers_not_understood(
     pothole: Service, question: str, answer: str, problem: texts.Texts

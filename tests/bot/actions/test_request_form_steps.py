@@ -151,3 +151,25 @@ async def test_photo_replaced_while_editing_it(catalogue: CatalogueCache) -> Non
     [details] = [e["value"] for e in events if e["name"] == "request_details"]
     assert details["photos"] == [] and "editing" not in details
     assert events[-1] == SlotSet("request_question", "confirm")
+
+
+async def test_new_photo_while_editing_replaces_the_old_one(catalogue: CatalogueCache) -> None:
+    editing = pothole(address="455 rue Laurier", attributes=SIZED, photos=["/uploads/old.jpg"],
+                      contact={}, editing="photo")  # fmt: skip
+    slots = {"request_details": editing, "request_question": "photo"}
+    metadata = {"photo_url": "/uploads/new.jpg"}
+    events, _ = await validate(catalogue, slots, "📷", metadata=metadata)
+    [details] = [e["value"] for e in events if e["name"] == "request_details"]
+    assert details["photos"] == ["/uploads/new.jpg"] and "editing" not in details
+    assert events[-1] == SlotSet("request_question", "confirm")
+
+
+async def test_shared_position_while_editing_the_address(catalogue: CatalogueCache) -> None:
+    editing = pothole(address="455 rue Laurier", attributes=SIZED, photo_skipped=True,
+                      contact={}, editing="address")  # fmt: skip
+    slots = {"request_details": editing, "request_question": "address"}
+    metadata = {"location": {"lat": 46.5, "long": -81.0}}
+    events, _ = await validate(catalogue, slots, "📍", metadata=metadata)
+    [details] = [e["value"] for e in events if e["name"] == "request_details"]
+    assert details["address"] is None and details["location"] == {"lat": 46.5, "long": -81.0}
+    assert events[-1] == SlotSet("request_question", "confirm")
