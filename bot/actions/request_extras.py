@@ -34,6 +34,11 @@ _FIELD_WORDS: Mapping[str, tuple[str, ...]] = {
               "cellulaire", "cell", "mises a jour", "updates"),
     LANGUAGE: ("langue", "language"),
 }  # fmt: skip
+_QUESTION_WORDS = {
+    "quand", "quel", "quelle", "quels", "quelles", "comment", "où", "combien", "pourquoi",
+    "est-ce", "est-ce-que", "puis-je", "peut-on", "when", "what", "what's", "whats", "how",
+    "where", "which", "why", "can", "could", "do", "does", "is", "are",
+}  # fmt: skip
 _LANGUAGE_ANSWERS = {
     "1": "fr", "fr": "fr", "francais": "fr", "french": "fr", "en francais": "fr",
     "2": "en", "en": "en", "anglais": "en", "english": "en", "in english": "en",
@@ -47,6 +52,13 @@ class Answer:
     updates: dict[str, Any] = field(default_factory=dict)
     problem: texts.Texts | None = None
     values: dict[str, str] = field(default_factory=dict)
+
+
+def is_question(text: str) -> bool:
+    """ "Quelles sont les heures de la bibliothèque?", "when is garbage day": a question, not
+    an answer (request_form answers it only when the NLU also took it for an faq)."""
+    plain = " ".join(re.findall(r"[a-zà-ÿ0-9']+", text.lower().replace("’", "'")))
+    return text.rstrip().endswith("?") or plain.split(" ")[0] in _QUESTION_WORDS
 
 
 def next_optional(details: dict[str, Any]) -> str | None:

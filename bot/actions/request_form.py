@@ -23,9 +23,11 @@ from bot.actions import request_texts as texts
 from bot.actions.catalogue import CatalogueCache, Service
 from bot.actions.filing import channel_of, shared_in
 from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
+from bot.actions.request_extras import is_question
 from bot.actions.request_questions import (
     ADDRESS,
     CONFIRM,
+    DESCRIPTION,
     EDIT,
     PHOTO,
     interpret,
@@ -48,6 +50,13 @@ def shared_catalogue() -> CatalogueCache:
 def city_today() -> date:
     """Today in the city's time zone (CITY_TZ, default America/Toronto), for "hier"/"today"."""
     return datetime.now(ZoneInfo(os.environ.get("CITY_TZ") or "America/Toronto")).date()
+
+
+def _faq_response(latest: dict[str, Any]) -> str | None:
+    """The ResponseSelector's answer to an faq message ("utter_faq/library_hours")."""
+    selected = ((latest.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    action = selected.get("utter_action")
+    return action if isinstance(action, str) and action.startswith("utter_faq/") else None
 
 
 def _looks_like_address(value: Any) -> bool:
@@ -150,6 +159,12 @@ class ValidateServiceRequestForm(_WithCatalogue, FormValidationAction):
             # and the text that came with it answers nothing.
             return self._shared(service, details, photos, location)
         intent = (latest.get("intent") or {}).get("name")
+        faq = _faq_response(latest) if intent == "faq" else None
+        if faq and question != DESCRIPTION and is_question(str(value or "")):
+            # A question in the middle of the form: answer it, then the form asks again. (A
+            # description may well be a question: "Pourquoi pas des bancs au parc?")
+            dispatcher.utter_message(response=faq)
+            return {"request_answer": None}
         answer = interpret(question, service, str(value or ""), intent, city_today(), details)
         if answer.problem is not None:
             language = tracker.get_slot("language")

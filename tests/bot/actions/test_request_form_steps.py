@@ -11,9 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import request_texts as texts
 from bot.actions.catalogue import CatalogueCache
 from bot.actions.gateway_client import GatewayClient
-from bot.actions.request_form import ActionAskRequestAnswer, ActionStartRequest
+from bot.actions.request_extras import is_question
+from bot.actions.request_form import (
+    ActionAskRequestAnswer,
+    ActionStartRequest,
+    ValidateServiceRequestForm,
+)
 from tests.bot.actions.conftest import FakeGateway
-from tests.bot.actions.test_request_form import pothole, tracker, validate
+from tests.bot.actions.test_request_form import DOMAIN, pothole, tracker, validate
 
 SIZED = {"size": "large"}
 
@@ -173,3 +178,62 @@ async def test_shared_position_while_editing_the_address(catalogue: CatalogueCac
     [details] = [e["value"] for e in events if e["name"] == "request_details"]
     assert details["address"] is None and details["location"] == {"lat": 46.5, "long": -81.0}
     assert events[-1] == SlotSet("request_question", "confirm")
+
+
+def faq_message(text: str, topic: str) -> dict[str, Any]:
+    """An faq message as Rasa parses it: the ResponseSelector's pick in `response_selector`."""
+    selected = {"utter_action": f"utter_faq/{topic}", "intent_response_key": f"faq/{topic}"}
+    return {"text": text, "intent": {"name": "faq", "confidence": 0.99},
+            "response_selector": {"faq": {"response": selected}}}  # fmt: skip
+
+
+async def test_a_question_in_the_middle_is_answered_then_asked_again(
+    catalogue: CatalogueCache,
+) -> None:
+    text = "c'est quoi les heures de la bibliothèque?"
+    slots = {"requested_slot": "request_answer", "request_details": pothole(),
+             "request_question": "address", "request_answer": text}  # fmt: skip
+    asked = tracker(slots, text, "faq")
+    asked.latest_message = faq_message(text, "library_hours")
+    dispatcher = CollectingDispatcher()
+    events = await ValidateServiceRequestForm(catalogue).run(dispatcher, asked, DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_faq/library_hours"
+    assert len(dispatcher.messages) == 1
+    # Nothing recorded: the form asks the address again.
+    assert events == [SlotSet("request_answer", None)]
+
+
+@pytest.mark.parametrize("text", ["455 rue Laurier", "cancel", "📷 Photo jointe"])
+async def test_answers_the_nlu_took_for_faq_are_still_answers(
+    catalogue: CatalogueCache, text: str
+) -> None:
+    slots = {"requested_slot": "request_answer", "request_details": pothole(),
+             "request_question": "address", "request_answer": text}  # fmt: skip
+    asked = tracker(slots, text, "faq")
+    asked.latest_message = faq_message(text, "contact_hours")
+    dispatcher = CollectingDispatcher()
+    events = await ValidateServiceRequestForm(catalogue).run(dispatcher, asked, DOMAIN)
+    assert all("response" not in m or m["response"] is None for m in dispatcher.messages)
+    assert events[0] == SlotSet("request_answer", None) and len(events) >= 2
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [("quand passe le camion de recyclage", True), ("When is garbage day", True),
+     ("Est-ce que la bibliothèque est ouverte?", True), ("455 rue Laurier", False),
+     ("cancel", False), ("il y a un trou", False), ("how much is a dog licence", True)],
+)  # fmt: skip
+def test_is_question(text: str, question: bool) -> None:
+    assert is_question(text) is question
+
+
+async def test_a_description_may_be_a_question(catalogue: CatalogueCache) -> None:
+    text = "Pourquoi ne pas ajouter des bancs au parc?"
+    details = {"service_code": "suggestion", "attributes": {}, "answered": 0}
+    slots = {"requested_slot": "request_answer", "request_details": details,
+             "request_question": "description", "request_answer": text}  # fmt: skip
+    asked = tracker(slots, text, "faq")
+    asked.latest_message = faq_message(text, "contact_hours")
+    events = await ValidateServiceRequestForm(catalogue).run(CollectingDispatcher(), asked, DOMAIN)
+    [recorded] = [e["value"] for e in events if e["name"] == "request_details"]
+    assert recorded["description"] == text
