@@ -89,7 +89,7 @@ def render(
         text = texts.say(texts.ASK_DESCRIPTION, language)
     elif question == CONFIRM:
         text = texts.say(texts.CONFIRM, language, summary=summary(service, details, language))
-        cancel = "cancel" if language == "en" else "annuler"
+        cancel = "never mind" if language == "en" else "annuler"  # "cancel": SMS opt-out
         buttons = [
             {"title": texts.pick(texts.SEND, language), "payload": "/affirm"},
             {"title": texts.pick(texts.EDIT, language), "payload": "/deny"},
@@ -115,7 +115,8 @@ def render(
             lines.append(texts.say(hint, language))
         text = "\n".join(lines)
     if not details.get("answered"):
-        text = f"{text}\n{texts.say(texts.CANCEL_HINT, language)}"
+        cancel_hint = texts.CANCEL_HINT_SMS if sms else texts.CANCEL_HINT
+        text = f"{text}\n{texts.say(cancel_hint, language)}"
     return text, buttons
 
 

@@ -40,6 +40,11 @@ CANCEL_HINT: Texts = {
     "fr": "(Écrivez « annuler » pour arrêter.)",
     "en": '(Type "cancel" to stop.)',
 }
+# "CANCEL" and "STOP" are SMS opt-out keywords: the gateway would stop all texts.
+CANCEL_HINT_SMS: Texts = {
+    "fr": "(Écrivez « annuler » pour arrêter.)",
+    "en": '(Type "never mind" to stop.)',
+}
 NOT_UNDERSTOOD: Texts = {
     "fr": "Désolé, je n'ai pas compris cette réponse.",
     "en": "Sorry, I didn't understand that answer.",

@@ -202,3 +202,12 @@ def test_summary_with_the_optional_details(pothole: Service) -> None:
     assert summary(pothole, shared, "en") == (
         "Pothole — Large (bigger than a tyre) — shared location (46.49, -80.99)"
     )
+
+
+def test_sms_never_suggests_an_opt_out_keyword(pothole: Service) -> None:
+    """ "cancel" and "stop" are SMS opt-out keywords (the gateway stops every text)."""
+    text, _ = render(ADDRESS, pothole, {"channel": "sms", "answered": 0}, "en")
+    assert text.endswith(texts.CANCEL_HINT_SMS["en"]) and '"cancel"' not in text
+    _, buttons = render(CONFIRM, pothole, answered(channel="sms"), "en")
+    assert buttons[-1] == {"title": "Cancel", "payload": "never mind"}
+    assert interpret(CONFIRM, pothole, "never mind", None, TODAY).updates == {"cancelled": True}
