@@ -94,11 +94,28 @@ def payload_of(tracker: Tracker, details: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in payload.items() if value not in (None, "")}
 
 
+async def _file(
+    client: GatewayClient, tracker: Tracker, details: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """File the request; a contact the gateway refuses (its phone rules are stricter than the
+    form's) is dropped rather than the request. Returns the answer and the details filed."""
+    try:
+        return await client.file_request(payload_of(tracker, details)), details
+    except GatewayRejected as error:
+        if not details.get("contact") or error.field not in ("phone", "email", "contact"):
+            raise
+        logger.info("contact refused (%s): filed without it", error.field)
+        without = {**details, "contact": {}, "contact_refused": True}
+        return await client.file_request(payload_of(tracker, without)), without
+
+
 async def _subscribe(
     client: GatewayClient, tracker: Tracker, details: dict[str, Any], reference: str
 ) -> texts.Texts | None:
     """Sign the contact given in a web chat up for the request's updates (on SMS the gateway
     asks for "Oui" itself); what to tell the citizen about it."""
+    if details.get("contact_refused"):
+        return texts.UPDATES_FAILED
     contact = details.get("contact") or {}
     if channel_of(tracker) == "sms" or not contact:
         return None
@@ -137,7 +154,7 @@ class ActionFileRequest(Action):
             return [*reset, SlotSet(RESULT_SLOT, "cancelled")]
         client = self._client or GatewayClient.from_env()
         try:
-            filed = await client.file_request(payload_of(tracker, details))
+            filed, details = await _file(client, tracker, details)
         except GatewayRejected as error:
             logger.info("request refused by the gateway: %s (%s)", error.code, error.field)
             return [

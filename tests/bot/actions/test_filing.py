@@ -236,3 +236,33 @@ def test_recorded_photos_and_location_replace_the_metadata() -> None:
     payload = payload_of(tracker(details, channel="web"), details)
     assert payload["media_urls"] == ["/uploads/b.jpg"]
     assert (payload["lat"], payload["long"]) == (1.5, 2.5)
+
+
+async def test_a_contact_the_gateway_refuses_is_dropped_not_the_request(
+    gateway: FakeGateway,
+) -> None:
+    """The gateway's phone rules (libphonenumber) are stricter than the form's."""
+    refused = {"error": "validation", "field": "phone",
+               "message": {"fr": "Numéro invalide.", "en": "Invalid number."}}  # fmt: skip
+    gateway.reply_once("POST", "/api/v1/requests", 400, refused)
+    gateway.reply("POST", "/api/v1/requests", 201, FILED)
+    details = {**CONFIRMED, "contact": {"phone": "+12995550142"}, "contact_language": "fr"}
+    events = await file_on_web(gateway, details)
+    assert events[-1] == SlotSet("filing_result", "filed")
+    assert SlotSet("request_updates_fr", texts.UPDATES_FAILED["fr"]) in events
+    first, second = gateway.received
+    assert first.body["contact"] == {"phone": "+12995550142"}
+    assert "contact" not in second.body
+    assert first.body["idempotency_key"] == second.body["idempotency_key"]  # nothing was filed
+
+
+async def test_other_refusals_are_not_retried(gateway: FakeGateway) -> None:
+    refused = {
+        "error": "validation",
+        "field": "address",
+        "message": {"fr": "Adresse hors de la ville.", "en": "Address outside the city."},
+    }
+    gateway.reply("POST", "/api/v1/requests", 400, refused)  # fmt: skip
+    events = await file_on_web(gateway, {**CONFIRMED, "contact": {"email": "a@b.ca"}})
+    assert events[-1] == SlotSet("filing_result", "invalid")
+    assert len(gateway.received) == 1
