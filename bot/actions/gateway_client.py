@@ -131,6 +131,19 @@ class GatewayClient:
             raise GatewayUnavailable("filing answered no service_request_id")
         return body
 
+    async def subscribe(self, reference: str, channel: str, address: str, language: str) -> str:
+        """POST /api/v1/requests/{ref}/subscriptions: updates by "sms" (pending until the
+        citizen replies "Oui" to the gateway's text) or "email"; the subscription's status."""
+        status, body = await self._call(
+            "POST",
+            f"/api/v1/requests/{quote(reference, safe='')}/subscriptions",
+            {"channel": channel, "address": address, "language": language},
+        )
+        if status >= 400:
+            raise _rejection(status, body)
+        state = body.get("status") if isinstance(body, dict) else None
+        return state if isinstance(state, str) else "pending"
+
     async def _call(self, method: str, path: str, payload: Any = None) -> tuple[int, Any]:
         headers = {"Accept": "application/json"}
         if self._token:

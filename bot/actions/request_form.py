@@ -21,8 +21,20 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import request_texts as texts
 from bot.actions.catalogue import CatalogueCache, Service
+from bot.actions.filing import channel_of, shared_in
 from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
-from bot.actions.request_questions import interpret, next_question, prefill, render
+from bot.actions.request_extras import is_question
+from bot.actions.request_questions import (
+    ADDRESS,
+    CONFIRM,
+    DESCRIPTION,
+    EDIT,
+    PHOTO,
+    interpret,
+    next_question,
+    prefill,
+    render,
+)
 
 _shared: CatalogueCache | None = None
 
@@ -38,6 +50,13 @@ def shared_catalogue() -> CatalogueCache:
 def city_today() -> date:
     """Today in the city's time zone (CITY_TZ, default America/Toronto), for "hier"/"today"."""
     return datetime.now(ZoneInfo(os.environ.get("CITY_TZ") or "America/Toronto")).date()
+
+
+def _faq_response(latest: dict[str, Any]) -> str | None:
+    """The ResponseSelector's answer to an faq message ("utter_faq/library_hours")."""
+    selected = ((latest.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    action = selected.get("utter_action")
+    return action if isinstance(action, str) and action.startswith("utter_faq/") else None
 
 
 def _looks_like_address(value: Any) -> bool:
@@ -82,7 +101,12 @@ class ActionStartRequest(_WithCatalogue, Action):
             "attributes": {},
             "answered": 0,
             "started": f"{time.time():.6f}",
+            "channel": channel_of(tracker),
         }
+        photos, location = shared_in(latest.get("metadata"))
+        details["photos"] = photos
+        if location and service.location != "none":
+            details["location"] = location
         address = tracker.get_slot("address")
         if service.location != "none" and _looks_like_address(address):
             details["address"] = address
@@ -128,15 +152,55 @@ class ValidateServiceRequestForm(_WithCatalogue, FormValidationAction):
             # The catalogue vanished mid-way: end the form, action_file_request reports it.
             details["cancelled"] = True
             return {"request_answer": None, "request_details": details, "request_question": None}
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        answer = interpret(question, service, str(value or ""), intent, city_today())
+        latest = tracker.latest_message or {}
+        photos, location = shared_in(latest.get("metadata"))
+        if photos or location:
+            # A photo or a position shared with the widget's buttons (or an MMS): recorded,
+            # and the text that came with it answers nothing.
+            return self._shared(service, details, photos, location)
+        intent = (latest.get("intent") or {}).get("name")
+        faq = _faq_response(latest) if intent == "faq" else None
+        if faq and question != DESCRIPTION and is_question(str(value or "")):
+            # A question in the middle of the form: answer it, then the form asks again. (A
+            # description may well be a question: "Pourquoi pas des bancs au parc?")
+            dispatcher.utter_message(response=faq)
+            return {"request_answer": None}
+        answer = interpret(question, service, str(value or ""), intent, city_today(), details)
         if answer.problem is not None:
             language = tracker.get_slot("language")
             dispatcher.utter_message(text=texts.say(answer.problem, language, **answer.values))
             return {"request_answer": None}
         attributes = {**(details.get("attributes") or {}), **answer.updates.pop("attributes", {})}
         details.update(answer.updates, attributes=attributes)
+        if ADDRESS in answer.updates:  # a typed address replaces a shared position
+            details.pop("location", None)
+        if question not in (EDIT, CONFIRM) and "editing" not in answer.updates:
+            details.pop("editing", None)  # a corrected detail goes back to the summary
         details["answered"] = int(details.get("answered") or 0) + 1
+        return {
+            "request_answer": None,
+            "request_details": details,
+            "request_question": next_question(service, details),
+        }
+
+    @staticmethod
+    def _shared(
+        service: Service,
+        details: dict[str, Any],
+        photos: list[str],
+        location: dict[str, float] | None,
+    ) -> dict[str, Any]:
+        editing = details.get("editing")
+        if photos and editing == PHOTO:  # the new photo replaces the old ones
+            details.pop("editing")
+            details["photos"] = photos
+        else:
+            details["photos"] = list(dict.fromkeys([*(details.get("photos") or []), *photos]))
+        if location and service.location != "none":
+            details["location"] = location
+            if editing == ADDRESS:  # the position replaces the typed address
+                details.pop("editing")
+                details["address"] = None
         return {
             "request_answer": None,
             "request_details": details,

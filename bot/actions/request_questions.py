@@ -3,26 +3,42 @@
 Pure functions over the catalogue `Service` and the details collected so far (a dict kept in
 the `request_details` slot), so the dialogue logic is tested without Rasa. Questions are:
 "address" (when the service needs a location), "description" (when required), one
-"attribute:<code>" per required attribute, then "confirm". List answers are accepted by number,
-by name (French or English, accents optional) or by a word of the name; "annuler"/"cancel"
-stops at any question.
+"attribute:<code>" per required attribute, the optional steps of bot.actions.request_extras
+(photo, contact, language), then "confirm". List answers are accepted by number, by name (French
+or English, accents optional) or by a word of the name; "annuler"/"cancel" stops at any question
+and "modifier l'adresse"/"change the address" goes back to a detail. On SMS the choices are not
+numbered here: the gateway numbers the buttons itself ("Répondez 1, 2 ou 3").
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from bot.actions import request_texts as texts
 from bot.actions.catalogue import Attribute, Service
+from bot.actions.request_extras import (
+    ADDRESS,
+    ATTRIBUTE,
+    CONFIRM,
+    CONTACT,
+    DESCRIPTION,
+    EDIT,
+    LANGUAGE,
+    PHOTO,
+    Answer,
+    edit_target,
+    interpret_optional,
+    next_optional,
+    render_optional,
+    summary_optional,
+)
+from bot.actions.request_values import parse_date as _date
+from bot.actions.request_values import parse_number as _number
 
-ADDRESS = "address"
-DESCRIPTION = "description"
-CONFIRM = "confirm"
-ATTRIBUTE = "attribute:"
+__all__ = ["ADDRESS", "ATTRIBUTE", "CONFIRM", "DESCRIPTION", "EDIT", "PHOTO", "Answer"]
 MAX_ADDRESS, MAX_STRING, MAX_DESCRIPTION = 255, 255, 4000
 
 _CANCEL = re.compile(
@@ -31,25 +47,7 @@ _CANCEL = re.compile(
 )
 _YES = {"oui", "ouais", "yes", "yeah", "yep", "ok", "okay", "d accord", "parfait", "envoie", "go"}
 _NO = {"non", "no", "nope", "nan", "pas vraiment"}
-_NUMBER_WORDS = {
-    "un": 1, "une": 1, "one": 1, "deux": 2, "two": 2, "trois": 3, "three": 3, "quatre": 4,
-    "four": 4, "cinq": 5, "five": 5, "six": 6, "sept": 7, "seven": 7, "huit": 8, "eight": 8,
-    "neuf": 9, "nine": 9, "dix": 10, "ten": 10,
-}  # fmt: skip
-_RELATIVE_DAYS = {
-    "aujourd hui": 0, "today": 0, "ce matin": 0, "this morning": 0, "ce soir": 0, "tonight": 0,
-    "hier": 1, "yesterday": 1, "hier soir": 1, "last night": 1, "avant hier": 2,
-}  # fmt: skip
 _SEPARATORS = re.compile(r",|;|/|\+|\bet\b|\band\b")
-
-
-@dataclass
-class Answer:
-    """What an answer changes in the details, or why it was not understood."""
-
-    updates: dict[str, Any] = field(default_factory=dict)
-    problem: texts.Texts | None = None
-    values: dict[str, str] = field(default_factory=dict)
 
 
 def normalize(text: str) -> str:
@@ -63,7 +61,9 @@ def next_question(service: Service, details: dict[str, Any]) -> str | None:
     """The next question to ask, or None when the request is confirmed or cancelled."""
     if details.get("cancelled") or details.get("confirmed"):
         return None
-    if service.location == "required" and not details.get(ADDRESS):
+    if details.get("editing"):
+        return str(details["editing"])
+    if service.location == "required" and not details.get(ADDRESS) and not details.get("location"):
         return ADDRESS
     if service.description_required and not details.get(DESCRIPTION):
         return DESCRIPTION
@@ -71,7 +71,7 @@ def next_question(service: Service, details: dict[str, Any]) -> str | None:
     for attribute in service.required_attributes:
         if attribute.code not in answered:
             return ATTRIBUTE + attribute.code
-    return CONFIRM
+    return next_optional(details) or CONFIRM
 
 
 def render(
@@ -79,23 +79,29 @@ def render(
 ) -> tuple[str, list[dict[str, str]]]:
     """The question's text and buttons, in the citizen's language (both when unknown)."""
     buttons: list[dict[str, str]] = []
-    if question == ADDRESS:
+    sms = details.get("channel") == "sms"
+    if question in (PHOTO, CONTACT, LANGUAGE, EDIT):
+        text, pairs = render_optional(question, service, details, language)
+        buttons = [{"title": title, "payload": payload} for title, payload in pairs]
+    elif question == ADDRESS:
         text = texts.say(texts.ASK_ADDRESS, language)
     elif question == DESCRIPTION:
         text = texts.say(texts.ASK_DESCRIPTION, language)
     elif question == CONFIRM:
         text = texts.say(texts.CONFIRM, language, summary=summary(service, details, language))
-        yes, no = {"fr": "Oui", "en": "Yes"}, {"fr": "Non", "en": "No"}
+        cancel = "never mind" if language == "en" else "annuler"  # "cancel": SMS opt-out
         buttons = [
-            {"title": texts.pick(yes, language), "payload": "/affirm"},
-            {"title": texts.pick(no, language), "payload": "/deny"},
+            {"title": texts.pick(texts.SEND, language), "payload": "/affirm"},
+            {"title": texts.pick(texts.EDIT, language), "payload": "/deny"},
+            {"title": texts.pick(texts.CANCEL, language), "payload": cancel},
         ]
     else:
         attribute = _attribute(service, question)
         lines = [texts.pick(attribute.question, language)]
         for number, choice in enumerate(attribute.choices, start=1):
             title = texts.pick(choice.name, language)
-            lines.append(f"{number}. {title}")
+            if not sms:  # the gateway numbers the buttons of an SMS itself
+                lines.append(f"{number}. {title}")
             # The number, not the title: free text goes through NLU first, and a choice title
             # such as "Moyen (comme un pneu)" can look like another intent (an emergency) there.
             buttons.append({"title": title, "payload": str(number)})
@@ -105,22 +111,33 @@ def render(
             "number": texts.NUMBER_HINT,
             "datetime": texts.DATE_HINT,
         }.get(attribute.datatype)
-        if hint:
+        if hint and not (sms and hint is texts.CHOICES_HINT):
             lines.append(texts.say(hint, language))
         text = "\n".join(lines)
     if not details.get("answered"):
-        text = f"{text}\n{texts.say(texts.CANCEL_HINT, language)}"
+        cancel_hint = texts.CANCEL_HINT_SMS if sms else texts.CANCEL_HINT
+        text = f"{text}\n{texts.say(cancel_hint, language)}"
     return text, buttons
 
 
 def interpret(
-    question: str, service: Service, answer: str, intent: str | None, today: date
+    question: str,
+    service: Service,
+    answer: str,
+    intent: str | None,
+    today: date,
+    details: dict[str, Any] | None = None,
 ) -> Answer:
     """What `answer` (the citizen's message; `intent` its NLU intent) means for `question`."""
     plain = normalize(answer)
     if _CANCEL.match(plain):
         return Answer({"cancelled": True})
+    target = edit_target(plain) if question != DESCRIPTION else None
+    if target is not None:
+        return Answer({"editing": target})
     text = " ".join(answer.split())
+    if question in (PHOTO, CONTACT, LANGUAGE, EDIT):
+        return interpret_optional(question, service, details or {}, text, plain, intent)
     if question == ADDRESS:
         return _bounded_text(ADDRESS, text, MAX_ADDRESS, min_words=2)
     if question == DESCRIPTION:
@@ -129,8 +146,8 @@ def interpret(
         if intent == "affirm" or plain in _YES:
             return Answer({"confirmed": True})
         if intent == "deny" or plain in _NO:
-            return Answer({"cancelled": True})
-        return Answer(problem=texts.YES_NO)
+            return Answer({"editing": EDIT})
+        return Answer(problem=texts.CONFIRM_HINT)
     attribute = _attribute(service, question)
     value = _attribute_value(attribute, text, plain, today)
     if value is None:
@@ -174,7 +191,7 @@ def summary(service: Service, details: dict[str, Any], language: str | None) -> 
         description = str(details[DESCRIPTION])
         short = description[:80].rstrip() + "…" if len(description) > 80 else description
         parts.append(f"« {short} »")
-    return " — ".join(parts)
+    return " — ".join([*parts, *summary_optional(details, language)])
 
 
 def _attribute(service: Service, question: str) -> Attribute:
@@ -228,35 +245,6 @@ def _choice(attribute: Attribute, plain: str) -> str | None:
 
 def _has_words(text: str, words: str) -> bool:
     return re.search(rf"\b{re.escape(words)}\b", text) is not None
-
-
-def _number(plain: str) -> int | None:
-    digits = re.search(r"\b\d{1,4}\b", plain)
-    if digits:
-        number = int(digits.group())
-    else:
-        words = [_NUMBER_WORDS[w] for w in plain.split() if w in _NUMBER_WORDS]
-        if len(words) != 1:
-            return None
-        number = words[0]
-    return number if 1 <= number <= 1000 else None
-
-
-def _date(plain: str, today: date) -> str | None:
-    if plain in _RELATIVE_DAYS:
-        return (today - timedelta(days=_RELATIVE_DAYS[plain])).isoformat()
-    iso = re.fullmatch(r"(\d{4}) (\d{1,2}) (\d{1,2})", plain)
-    dmy = re.fullmatch(r"(\d{1,2}) (\d{1,2}) (\d{4})", plain)
-    try:
-        if iso:
-            found = date(int(iso[1]), int(iso[2]), int(iso[3]))
-        elif dmy:
-            found = date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
-        else:
-            return None
-    except ValueError:
-        return None
-    return found.isoformat() if found <= today else None
 
 
 def _display(attribute: Attribute, value: Any, language: str | None) -> str:

@@ -21,6 +21,7 @@ FLOWS = {
     "fr": {
         "report": "Il y a un gros nid-de-poule devant le 455 rue Principale",
         "size": "2",
+        "no": "non",
         "confirm": "oui",
         "track": "où en est ma demande {ref}?",
         "status_note": "Une équipe est en route.",
@@ -28,6 +29,7 @@ FLOWS = {
     "en": {
         "report": "There's a big pothole in front of 12 Queen Street",
         "size": "3",
+        "no": "no",
         "confirm": "yes",
         "track": "what's the status of my request {ref}",
         "status_note": "A crew is on its way.",
@@ -54,7 +56,9 @@ async def test_file_then_track_a_pothole(stack, language: str) -> None:
     try:
         question = await turn(citizen, flow["report"])
         assert "1." in question and "2." in question, question  # the size, as numbered choices
-        summary = await turn(citizen, flow["size"])
+        await turn(citizen, flow["size"])  # then: a photo? (optional)
+        await turn(citizen, flow["no"])  # then: a phone or e-mail for updates? (optional)
+        summary = await turn(citizen, flow["no"])
         assert ("455 rue Principale" if language == "fr" else "12 Queen Street") in summary
         filed = await turn(citizen, flow["confirm"])
         found = REFERENCE.search(filed)

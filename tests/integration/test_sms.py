@@ -55,7 +55,9 @@ async def test_request_by_sms_with_opt_in_and_update(stack, fake_twilio, languag
     phone = flow["phone"]
     question = await text(stack, fake_twilio, phone, flow["report"], expect=2)
     assert flow["reply_with"].search(question[-1]), question  # numbered choices, in words
-    summary = await text(stack, fake_twilio, phone, "2")
+    photo = await text(stack, fake_twilio, phone, "2")
+    assert flow["reply_with"].search(photo[-1]), photo  # "1. Pas de photo ... Répondez 1."
+    summary = await text(stack, fake_twilio, phone, "1")  # no photo; no contact asked on SMS
     assert ("455 rue Principale" if language == "fr" else "12 Queen Street") in summary[-1]
     # Filing: the reference number, then the request for updates ("reply Oui/Yes").
     filed = await text(stack, fake_twilio, phone, flow["confirm"], expect=2)

@@ -33,9 +33,14 @@ class FakeGateway:
     received: list[Received] = field(default_factory=list)
     # (status, JSON body or raw text) per "METHOD path"
     replies: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    # answers given once each, in order, before `replies`
+    queued: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
 
     def reply(self, method: str, path: str, status: int, body: Any) -> None:
         self.replies[f"{method} {path}"] = (status, body)
+
+    def reply_once(self, method: str, path: str, status: int, body: Any) -> None:
+        self.queued.setdefault(f"{method} {path}", []).append((status, body))
 
 
 @pytest.fixture
@@ -48,9 +53,12 @@ async def gateway() -> AsyncIterator[FakeGateway]:
             Received(request.method, request.path, request.raw_path, dict(request.headers), body)
         )
         key = f"{request.method} {request.path}"
-        if key not in fake.replies:
+        if fake.queued.get(key):
+            status, answer = fake.queued[key].pop(0)
+        elif key not in fake.replies:
             return web.json_response({"error": "not_found"}, status=404)
-        status, answer = fake.replies[key]
+        else:
+            status, answer = fake.replies[key]
         if isinstance(answer, str):
             return web.Response(status=status, text=answer, content_type="text/html")
         return web.json_response(answer, status=status)

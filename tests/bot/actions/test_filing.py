@@ -8,6 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions import request_texts as texts
 from bot.actions.filing import ActionFileRequest, channel_of, payload_of
 from bot.actions.gateway_client import GatewayClient
 from tests.bot.actions.conftest import FakeGateway
@@ -46,6 +47,8 @@ async def test_filed(gateway: FakeGateway) -> None:
     })  # fmt: skip
     assert await run(GatewayClient(gateway.url), CONFIRMED) == [
         *RESET,
+        SlotSet("request_updates_fr", ""),
+        SlotSet("request_updates_en", ""),
         SlotSet("request_reference", "311-K7M-4PX-9QD"),
         SlotSet("request_service_fr", "Nid-de-poule"),
         SlotSet("request_service_en", "Pothole"),
@@ -89,8 +92,8 @@ async def test_refused_with_the_citys_words(gateway: FakeGateway) -> None:
 
 
 async def test_gateway_down(closed_port_url: str) -> None:
+    # The details stay for a retry (with the same idempotency key).
     assert await run(GatewayClient(closed_port_url), CONFIRMED) == [
-        *RESET,
         SlotSet("filing_result", "unavailable"),
     ]
 
@@ -152,3 +155,114 @@ def test_photos_and_location_shared_during_the_request_are_filed() -> None:
         "/uploads/a1b2.jpg", "https://api.twilio.com/2010-04-01/Accounts/AC/Media/ME1",
     ]  # fmt: skip
     assert (payload["lat"], payload["long"]) == (46.49, -80.99)
+
+
+FILED = {
+    "service_request_id": "311-K7M-4PX-9QD", "status": "open",
+    "expected_datetime": "2025-03-21T18:00:00-04:00",
+    "service_name": {"fr": "Nid-de-poule", "en": "Pothole"}, "created": True,
+}  # fmt: skip
+SUBSCRIPTIONS = "/api/v1/requests/311-K7M-4PX-9QD/subscriptions"
+
+
+async def file_on_web(gateway: FakeGateway, details: dict[str, Any]) -> list[Any]:
+    dispatcher = CollectingDispatcher()
+    action = ActionFileRequest(GatewayClient(gateway.url))
+    return await action.run(dispatcher, tracker(details, channel="web"), {})
+
+
+async def test_web_contact_is_filed_and_signed_up_for_email_updates(gateway: FakeGateway) -> None:
+    gateway.reply("POST", "/api/v1/requests", 201, FILED)
+    gateway.reply("POST", SUBSCRIPTIONS, 201, {"status": "confirmed"})
+    details = {**CONFIRMED, "contact": {"email": "marie@exemple.ca"}, "contact_language": "en"}
+    events = await file_on_web(gateway, details)
+    assert events[2:4] == [
+        SlotSet("request_updates_fr", texts.UPDATES_EMAIL["fr"]),
+        SlotSet("request_updates_en", texts.UPDATES_EMAIL["en"]),
+    ]
+    filing, subscription = gateway.received
+    assert filing.body["contact"] == {"email": "marie@exemple.ca"}
+    assert filing.body["language"] == "en"  # the language chosen for the updates
+    assert subscription.body == {"channel": "email", "address": "marie@exemple.ca",
+                                 "language": "en"}  # fmt: skip
+
+
+async def test_web_phone_gets_the_gateways_sms_opt_in(gateway: FakeGateway) -> None:
+    gateway.reply("POST", "/api/v1/requests", 201, FILED)
+    gateway.reply("POST", SUBSCRIPTIONS, 201, {"status": "pending"})
+    details = {**CONFIRMED, "contact": {"phone": "+16135550142"}, "contact_language": "fr"}
+    events = await file_on_web(gateway, details)
+    assert SlotSet("request_updates_fr", texts.UPDATES_SMS["fr"]) in events
+    assert gateway.received[1].body == {"channel": "sms", "address": "+16135550142",
+                                        "language": "fr"}  # fmt: skip
+
+
+async def test_subscription_refused_still_filed(gateway: FakeGateway) -> None:
+    gateway.reply("POST", "/api/v1/requests", 201, FILED)
+    gateway.reply("POST", SUBSCRIPTIONS, 400, {"error": "validation", "field": "address"})
+    details = {**CONFIRMED, "contact": {"phone": "+16135550142"}, "contact_language": "fr"}
+    events = await file_on_web(gateway, details)
+    assert SlotSet("request_updates_en", texts.UPDATES_FAILED["en"]) in events
+    assert events[-1] == SlotSet("filing_result", "filed")
+
+
+async def test_declined_contact_sends_none(gateway: FakeGateway) -> None:
+    gateway.reply("POST", "/api/v1/requests", 201, FILED)
+    events = await file_on_web(gateway, {**CONFIRMED, "contact": {}, "photos": []})
+    assert SlotSet("request_updates_fr", "") in events
+    [filing] = gateway.received
+    assert "contact" not in filing.body and "media_urls" not in filing.body
+
+
+async def test_retry_after_the_api_was_down_sends_the_same_key(
+    gateway: FakeGateway, closed_port_url: str
+) -> None:
+    """Down: told so, details kept. The retry is the same request: the gateway answers 200 for
+    a known idempotency key instead of filing it twice."""
+    assert await run(GatewayClient(closed_port_url), CONFIRMED) == [
+        SlotSet("filing_result", "unavailable")
+    ]
+    gateway.reply("POST", "/api/v1/requests", 201, FILED)
+    await run(GatewayClient(gateway.url), CONFIRMED)
+    gateway.reply("POST", "/api/v1/requests", 200, {**FILED, "created": False})
+    events = await run(GatewayClient(gateway.url), CONFIRMED)
+    assert events[-1] == SlotSet("filing_result", "filed")
+    first, second = gateway.received
+    assert first.body == second.body
+
+
+def test_recorded_photos_and_location_replace_the_metadata() -> None:
+    details = {**CONFIRMED, "photos": ["/uploads/b.jpg"], "location": {"lat": 1.5, "long": 2.5}}
+    payload = payload_of(tracker(details, channel="web"), details)
+    assert payload["media_urls"] == ["/uploads/b.jpg"]
+    assert (payload["lat"], payload["long"]) == (1.5, 2.5)
+
+
+async def test_a_contact_the_gateway_refuses_is_dropped_not_the_request(
+    gateway: FakeGateway,
+) -> None:
+    """The gateway's phone rules (libphonenumber) are stricter than the form's."""
+    refused = {"error": "validation", "field": "phone",
+               "message": {"fr": "Numéro invalide.", "en": "Invalid number."}}  # fmt: skip
+    gateway.reply_once("POST", "/api/v1/requests", 400, refused)
+    gateway.reply("POST", "/api/v1/requests", 201, FILED)
+    details = {**CONFIRMED, "contact": {"phone": "+12995550142"}, "contact_language": "fr"}
+    events = await file_on_web(gateway, details)
+    assert events[-1] == SlotSet("filing_result", "filed")
+    assert SlotSet("request_updates_fr", texts.UPDATES_FAILED["fr"]) in events
+    first, second = gateway.received
+    assert first.body["contact"] == {"phone": "+12995550142"}
+    assert "contact" not in second.body
+    assert first.body["idempotency_key"] == second.body["idempotency_key"]  # nothing was filed
+
+
+async def test_other_refusals_are_not_retried(gateway: FakeGateway) -> None:
+    refused = {
+        "error": "validation",
+        "field": "address",
+        "message": {"fr": "Adresse hors de la ville.", "en": "Address outside the city."},
+    }
+    gateway.reply("POST", "/api/v1/requests", 400, refused)  # fmt: skip
+    events = await file_on_web(gateway, {**CONFIRMED, "contact": {"email": "a@b.ca"}})
+    assert events[-1] == SlotSet("filing_result", "invalid")
+    assert len(gateway.received) == 1

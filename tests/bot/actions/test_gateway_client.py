@@ -177,3 +177,16 @@ async def test_file_request_rejection_keeps_the_field(gateway: FakeGateway) -> N
     assert (caught.value.field, caught.value.fr, caught.value.en) == (
         "attribute[size]", "Taille?", "Size?",
     )  # fmt: skip
+
+
+async def test_subscribe_posts_channel_address_and_language(gateway: FakeGateway) -> None:
+    path = "/api/v1/requests/311-K7M-4PX-9QD/subscriptions"
+    gateway.reply("POST", path, 201, {"status": "pending"})
+    client = GatewayClient(gateway.url)
+    assert await client.subscribe("311-K7M-4PX-9QD", "sms", "+16135550142", "fr") == "pending"
+    assert gateway.received[0].body == {"channel": "sms", "address": "+16135550142",
+                                        "language": "fr"}  # fmt: skip
+    refusal = {"error": "validation", "message": {"fr": "Non.", "en": "No."}}
+    gateway.reply("POST", path, 400, refusal)
+    with pytest.raises(GatewayRejected):
+        await client.subscribe("311-K7M-4PX-9QD", "email", "x", "en")

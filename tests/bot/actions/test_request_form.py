@@ -29,8 +29,13 @@ async def catalogue(gateway: FakeGateway, catalogue_body: dict[str, Any]) -> Cat
     return CatalogueCache(GatewayClient(gateway.url))
 
 
-def tracker(slots: dict[str, Any], text: str = "", intent: str = "nlu_fallback") -> Tracker:
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.4}}
+def tracker(
+    slots: dict[str, Any],
+    text: str = "",
+    intent: str = "nlu_fallback",
+    metadata: dict[str, Any] | None = None,
+) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.4}, "metadata": metadata}
     form = {"name": "service_request_form", "validate": True}
     # What Rasa sends: the user message, then the slot its mapping filled (to be validated).
     events = [{"event": "user", "text": text, "parse_data": latest}]
@@ -50,6 +55,8 @@ async def test_start_uses_the_first_message(catalogue: CatalogueCache, monkeypat
         "attributes": {},  # "gros" names no size: asked next
         "answered": 0,
         "started": "1700000000.500000",
+        "channel": "web",
+        "photos": [],
         "address": "455 rue Laurier",
         "description": text,
     }
@@ -96,12 +103,16 @@ async def test_start_with_an_unknown_service(catalogue: CatalogueCache) -> None:
 
 
 async def validate(
-    catalogue: CatalogueCache, slots: dict[str, Any], text: str, intent: str = "nlu_fallback"
+    catalogue: CatalogueCache,
+    slots: dict[str, Any],
+    text: str,
+    intent: str = "nlu_fallback",
+    metadata: dict[str, Any] | None = None,
 ) -> tuple[list[Any], list[Any]]:
     dispatcher = CollectingDispatcher()
     slots = {"requested_slot": "request_answer", **slots, "request_answer": text}
     events = await ValidateServiceRequestForm(catalogue).run(
-        dispatcher, tracker(slots, text, intent), DOMAIN
+        dispatcher, tracker(slots, text, intent, metadata), DOMAIN
     )
     return events, dispatcher.messages
 

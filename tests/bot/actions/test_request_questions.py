@@ -11,10 +11,12 @@ import pytest
 
 from bot.actions import request_texts as texts
 from bot.actions.catalogue import Service, parse_service
+from bot.actions.request_extras import CONTACT, LANGUAGE
 from bot.actions.request_questions import (
     ADDRESS,
     CONFIRM,
     DESCRIPTION,
+    PHOTO,
     interpret,
     next_question,
     normalize,
@@ -44,7 +46,14 @@ def test_pothole_questions_in_order(services: dict[str, Service]) -> None:
     asked["address"] = "455 rue Laurier"
     assert next_question(pothole, asked) == "attribute:size"  # required; position is optional
     asked["attributes"] = {"size": "large"}
+    assert next_question(pothole, asked) == PHOTO  # optional steps, after the catalogue's
+    asked["photo_skipped"] = True
+    assert next_question(pothole, asked) == CONTACT
+    asked["contact"] = {"email": "a@exemple.ca"}
+    assert next_question(pothole, asked) == LANGUAGE  # of the updates, once there is a contact
+    asked["contact_language"] = "en"
     assert next_question(pothole, asked) == CONFIRM
+    assert next_question(pothole, {**asked, "editing": ADDRESS}) == ADDRESS
     assert next_question(pothole, {**asked, "confirmed": True}) is None
     assert next_question(pothole, {**asked, "cancelled": True}) is None
 
@@ -86,9 +95,13 @@ def test_confirmation_summarises(services: dict[str, Service]) -> None:
     text, buttons = render(CONFIRM, services["report_pothole"], asked, "fr")
     assert text == (
         "Je résume : Nid-de-poule — 455 rue Laurier — Grand (plus qu'un pneu). "
-        "Je l'envoie à la Ville? (oui / non)"
+        "Je l'envoie à la Ville?"
     )
-    assert [b["payload"] for b in buttons] == ["/affirm", "/deny"]
+    assert buttons == [
+        {"title": "Oui, envoyer", "payload": "/affirm"},
+        {"title": "Modifier", "payload": "/deny"},
+        {"title": "Annuler", "payload": "annuler"},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -182,8 +195,11 @@ def test_cancel_at_any_question(services: dict[str, Service], answer: str) -> No
 @pytest.mark.parametrize(
     ("answer", "intent", "updates"),
     [("oui", None, {"confirmed": True}), ("/affirm", "affirm", {"confirmed": True}),
-     ("yes", None, {"confirmed": True}), ("non", None, {"cancelled": True}),
-     ("nope", "deny", {"cancelled": True})],
+     ("yes", None, {"confirmed": True}), ("non", None, {"editing": "edit"}),
+     ("nope", "deny", {"editing": "edit"}), ("annuler", None, {"cancelled": True}),
+     ("cancel", "deny", {"cancelled": True}), ("modifier", None, {"editing": "edit"}),
+     ("modifier l'adresse", None, {"editing": "address"}),
+     ("change the photo", "nlu_fallback", {"editing": "photo"})],
 )  # fmt: skip
 def test_confirmation_answers(
     services: dict[str, Service], answer: str, intent: str | None, updates: dict[str, bool]
@@ -193,7 +209,7 @@ def test_confirmation_answers(
 
 def test_confirmation_needs_yes_or_no(services: dict[str, Service]) -> None:
     result = interpret(CONFIRM, services["report_pothole"], "peut-être", None, TODAY)
-    assert result.problem == texts.YES_NO
+    assert result.problem == texts.CONFIRM_HINT
 
 
 def test_summary_of_a_described_request(services: dict[str, Service]) -> None:
