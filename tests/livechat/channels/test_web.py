@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -438,3 +439,19 @@ async def test_two_tabs_of_one_session_both_see_the_replies(
     assert await second.next("bot_uttered") == {"text": "echo: from the second tab"}
     assert await first.next("bot_uttered") == {"text": "echo: from the second tab"}
     assert await count(gateway, Conversation) == 1
+
+
+async def test_a_burst_of_first_messages_from_new_sessions_is_all_stored(
+    gateway: Gateway, make_client: Any
+) -> None:
+    """Many citizens opening the chat at once (e.g. after a storm warning): every first message
+    opens its own conversation and is stored; none is refused as "database is locked"."""
+    clients = [await open_chat(gateway, make_client) for _ in range(25)]
+
+    acks = await asyncio.gather(*(c.utter(f"first words {i}") for i, c in enumerate(clients)))
+
+    assert all(ack["ok"] for ack in acks), acks
+    replies = await asyncio.gather(*(c.next("bot_uttered") for c in clients))
+    assert sorted(r["text"] for r in replies) == sorted(f"echo: first words {i}" for i in range(25))
+    assert await count(gateway, Conversation) == 25
+    assert await count(gateway, Message) == 50
