@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from livechat import keys
-from livechat.channels.web import SESSION_ID
+from livechat.channels.web_input import SESSION_ID
 from livechat.cors import preflight
 from livechat.errors import LivechatError
 from livechat.health import health

@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from livechat import i18n, keys
-from livechat.channels.web import SESSION_ID
+from livechat.channels.web_input import SESSION_ID
 from livechat.cors import cors_headers
 from livechat.errors import LivechatError
 from livechat.requests.photos import EXTENSIONS, MAX_BYTES, PhotoRejected, save_photo

@@ -2,26 +2,38 @@
 
 A Rasa-compatible widget connects unchanged: `session_request` -> `session_confirm`,
 `user_uttered` {message, session_id, metadata?} -> `bot_uttered` {text, quick_replies?, ...}.
-Each socket joins the room of its own conversation only.
+Each socket joins the room of its own conversation only. What a citizen sends is checked by
+livechat.channels.web_input; what they see is shaped by livechat.channels.web_events.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
-import math
-import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import socketio
 
 from livechat import i18n
+from livechat.channels.web_events import (
+    bot_uttered_events,
+    conversation_room,
+    history_item,
+    speaker_fields,
+    system_message_event,
+)
+from livechat.channels.web_input import (
+    ChatError,
+    TokenBucket,
+    WidgetMetadata,
+    check_session_id,
+    message_language,
+    widget_metadata,
+)
 from livechat.conversations.router import ConversationRouter
 from livechat.conversations.store import (
     ConversationInfo,
@@ -30,41 +42,17 @@ from livechat.conversations.store import (
     MessageInfo,
 )
 from livechat.errors import ConversationNotFound, LivechatError
-from livechat.language import detect_language
 from livechat.models import Direction, Sender
 from livechat.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-CLIENT_MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-MAX_URL_LENGTH = 2048
 MAX_COMMENT_LENGTH = 4000
 # Called when the citizen ends a conversation (the agent hub releases its agent).
 EndListener = Callable[[ConversationInfo], Awaitable[None]]
 TypingListener = Callable[[ConversationInfo, bool], Awaitable[None]]
 HISTORY_LIMIT = 500
 TYPING_REPEAT_SECONDS = 3.0
-
-
-class TokenBucket:
-    """Allows `burst` messages at once, refilled at `per_minute` messages a minute."""
-
-    def __init__(self, burst: int, per_minute: int) -> None:
-        self.capacity = float(burst)
-        self.tokens = float(burst)
-        self.rate = per_minute / 60.0
-        self.updated = time.monotonic()
-
-    def take(self) -> bool:
-        """Spend one token; False when none is left."""
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 @dataclass
@@ -77,226 +65,6 @@ class SocketState:
     rooms: set[str] = field(default_factory=set)
     typing: bool = False
     typing_at: float = 0.0
-
-
-class ChatError(LivechatError):
-    """Refused citizen input; `code` names the i18n text."""
-
-    def __init__(self, code: str, language: str | None = None, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.language = language
-        self.params = params
-
-    def body(self) -> dict[str, Any]:
-        """The `chat_error` event: code, text in the citizen's language (or both), fr, en."""
-        return {
-            "code": self.code,
-            "text": i18n.text_for(self.code, self.language, **self.params),
-            **i18n.both(self.code, **self.params),
-        }
-
-
-@dataclass(frozen=True)
-class WidgetMetadata:
-    """What a widget says about a citizen message besides its text (`user_uttered` metadata)."""
-
-    language: str | None = None
-    client_message_id: str | None = None
-    display_text: str | None = None
-    location: dict[str, float] | None = None
-    photo_url: str | None = None
-    request_human: bool = False
-
-    def for_rasa(self) -> dict[str, Any]:
-        """The fields forwarded in the Rasa webhook's metadata (the bot may fill slots)."""
-        fields = self.stored() or {}
-        if self.request_human:
-            fields["request_human"] = True
-        return fields
-
-    def stored(self) -> dict[str, Any] | None:
-        """The fields kept in the citizen message's payload (shown again in `history`)."""
-        fields: dict[str, Any] = {}
-        if self.display_text is not None:
-            fields["display_text"] = self.display_text
-        if self.location is not None:
-            fields["location"] = dict(self.location)
-        if self.photo_url is not None:
-            fields["photo_url"] = self.photo_url
-        return fields or None
-
-
-def widget_metadata(raw: Any, max_text: int) -> WidgetMetadata:
-    """Read `user_uttered` metadata; malformed optional fields are left out (logged), since
-    the text itself is what the citizen wrote and is stored anyway."""
-    if isinstance(raw, str):  # Rasa's channel also accepts metadata as a JSON string
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            return WidgetMetadata()
-    if not isinstance(raw, dict):
-        return WidgetMetadata()
-    ignored: list[str] = []
-
-    def pick(key: str, check: Callable[[Any], Any]) -> Any:
-        value = raw.get(key)
-        if value is None:
-            return None
-        checked = check(value)
-        if checked is None:
-            ignored.append(key)
-        return checked
-
-    metadata = WidgetMetadata(
-        language=raw["language"] if raw.get("language") in i18n.LANGUAGES else None,
-        client_message_id=pick("client_message_id", _client_message_id),
-        display_text=pick("display_text", lambda v: _display_text(v, max_text)),
-        location=pick("location", _location),
-        photo_url=pick("photo_url", _photo_url),
-        request_human=raw.get("request_human") is True,
-    )
-    if ignored:
-        log.warning("malformed metadata ignored", extra={"fields": sorted(ignored)})
-    return metadata
-
-
-def _client_message_id(value: Any) -> str | None:
-    return value if isinstance(value, str) and CLIENT_MESSAGE_ID.fullmatch(value) else None
-
-
-def _display_text(value: Any, limit: int) -> str | None:
-    return value[:limit] if isinstance(value, str) and value.strip() else None
-
-
-def _location(value: Any) -> dict[str, float] | None:
-    if not isinstance(value, dict):
-        return None
-    lat, long = value.get("lat"), value.get("long")
-    for number in (lat, long):
-        if isinstance(number, bool) or not isinstance(number, int | float):
-            return None
-        if not math.isfinite(number):
-            return None
-    assert isinstance(lat, int | float) and isinstance(long, int | float)
-    if not (-90 <= lat <= 90 and -180 <= long <= 180):
-        return None
-    return {"lat": float(lat), "long": float(long)}
-
-
-def _photo_url(value: Any) -> str | None:
-    """An uploaded photo's URL: "/uploads/..." on this gateway, or an http(s) URL."""
-    if not isinstance(value, str) or not value or len(value) > MAX_URL_LENGTH:
-        return None
-    if value.startswith("/uploads/"):
-        return value
-    parts = urlsplit(value)
-    return value if parts.scheme in ("http", "https") and parts.netloc else None
-
-
-def first_name(name: Any) -> str | None:
-    """An agent's first name only (what the citizen sees of an agent)."""
-    if not isinstance(name, str) or not name.strip():
-        return None
-    return name.split()[0]
-
-
-def conversation_room(conversation: ConversationInfo) -> str:
-    """The Socket.IO room of a conversation."""
-    return f"conversation:{conversation.public_id.hex}"
-
-
-def bot_uttered_events(message: MessageInfo) -> list[dict[str, Any]]:
-    """A stored outgoing message as Rasa's SocketIOOutput would emit it (one or more events)."""
-    payload = message.payload or {}
-    events: list[dict[str, Any]] = []
-    buttons = payload.get("buttons") or []
-    if message.content is not None or buttons:
-        parts = (message.content or "").strip().split("\n\n")
-        events.extend({"text": part} for part in parts)
-        if buttons:
-            events[-1]["quick_replies"] = [
-                {"content_type": "text", "title": b["title"], "payload": b["payload"]}
-                for b in buttons
-            ]
-    if payload.get("image") is not None:
-        events.append({"attachment": {"type": "image", "payload": {"src": payload["image"]}}})
-    if payload.get("attachment") is not None:
-        events.append({"attachment": payload["attachment"]})
-    if payload.get("custom") is not None:
-        events.append(payload["custom"])
-    return events
-
-
-def history_item(message: MessageInfo) -> dict[str, Any]:
-    """A message for `history` / the messages API: no contact details, no internal fields."""
-    item: dict[str, Any] = {
-        "id": message.id,
-        "sender": message.sender,
-        "text": message.content,
-        "created_at": message.created_at.isoformat(),
-    }
-    if message.direction == Direction.OUTGOING:
-        for event in bot_uttered_events(message):
-            for key in ("quick_replies", "attachment"):
-                if key in event:
-                    item[key] = event[key]
-        if (message.payload or {}).get("custom") is not None:
-            item["custom"] = message.payload["custom"]  # type: ignore[index]
-        item.update(_speaker(message))
-    item.update(widget_fields(message))
-    return item
-
-
-def widget_fields(message: MessageInfo) -> dict[str, Any]:
-    """History extras for widgets: the citizen's display text, client id, photo and location;
-    an agent's first name; a system notice in both languages (so it follows the UI)."""
-    payload = message.payload or {}
-    fields: dict[str, Any] = {}
-    if message.sender == Sender.CITIZEN.value:
-        if message.client_message_id is not None:
-            fields["client_message_id"] = message.client_message_id
-        for key in ("display_text", "photo_url", "location"):
-            if payload.get(key) is not None:
-                fields[key] = payload[key]
-    elif message.sender == Sender.AGENT.value:
-        agent = payload.get("agent")
-        name = first_name(agent.get("name")) if isinstance(agent, dict) else None
-        if name is not None:
-            fields["agent_name"] = name
-    elif message.sender == Sender.SYSTEM.value:
-        system = payload.get("system")
-        if isinstance(system, dict) and all(isinstance(system.get(k), str) for k in ("fr", "en")):
-            fields.update(fr=system["fr"], en=system["en"])
-        elif (text_key := i18n.find_key(message.content)) is not None:
-            fields.update(i18n.both(text_key))
-    return fields
-
-
-def _speaker(message: MessageInfo) -> dict[str, Any]:
-    """Who wrote an outgoing message, for widgets: an agent (name) or a system notice (kind)."""
-    payload = message.payload or {}
-    agent = payload.get("agent")
-    if message.sender == Sender.AGENT.value and isinstance(agent, dict):
-        return {"sender": "agent", "agent_name": agent.get("name")}
-    system = payload.get("system")
-    if isinstance(system, dict):
-        return {"sender": "system", "kind": system.get("kind")}
-    return {}
-
-
-def system_message_event(message: MessageInfo) -> dict[str, Any] | None:
-    """The structured `system_message` of a stored notice (payload["system"]), else None."""
-    system = (message.payload or {}).get("system")
-    if not isinstance(system, dict):
-        return None
-    event: dict[str, Any] = {**system, "text": message.content}
-    buttons = (message.payload or {}).get("buttons") or []
-    if buttons:
-        event["quick_replies"] = [
-            {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons
-        ]
-    return event
 
 
 class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -338,7 +106,7 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             session_id = data.get("session_id")
             if session_id is None:
                 session_id = uuid.uuid4().hex
-            _check_session_id(session_id, None)
+            check_session_id(session_id, None)
         except ChatError as error:
             await self._emit_error(sid, error)
             return
@@ -476,7 +244,7 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 raise ChatError("no_session")
             requested = (data or {}).get("session_id")
             if requested is not None:
-                _check_session_id(requested, state.session_id)
+                check_session_id(requested, state.session_id)
             body = await self.session_history(state.session_id)
         except ChatError as error:
             return await self._emit_error(sid, error)
@@ -501,7 +269,7 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         """Outbound sender for the router: emit `bot_uttered` to the conversation's room
         (agent replies and system notices say so), plus `system_message` for notices."""
         room = conversation_room(conversation)
-        speaker = _speaker(message)
+        speaker = speaker_fields(message)
         for event in bot_uttered_events(message):
             await self.emit("bot_uttered", {**event, **speaker}, room=room)
         system = system_message_event(message)
@@ -549,11 +317,11 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         text = data.get("message")
         limit = self.settings.max_message_length
         metadata = widget_metadata(data.get("metadata"), limit)
-        language = _message_language(text, metadata, limit)
+        language = message_language(text, metadata, limit)
         error_language = language or known_language
         if state.session_id is None:
             raise ChatError("no_session", error_language)
-        _check_session_id(data.get("session_id"), state.session_id, error_language)
+        check_session_id(data.get("session_id"), state.session_id, error_language)
         if "message" not in data or text is None:
             raise ChatError("missing_message", error_language)
         if not isinstance(text, str):
@@ -584,27 +352,6 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return {"ok": False, "error": error.code, **{k: body[k] for k in ("text", "fr", "en")}}
 
 
-def _check_session_id(value: Any, confirmed: str | None, language: str | None = None) -> None:
-    """A well-formed session id equal to the confirmed one (None means "the confirmed one")."""
-    if value is None and confirmed is not None:
-        return
-    if not isinstance(value, str) or not SESSION_ID.fullmatch(value):
-        raise ChatError("invalid_session_id", language)
-    if confirmed is not None and value != confirmed:
-        raise ChatError("session_mismatch", language)
-
-
-def _message_language(text: Any, metadata: WidgetMetadata, limit: int) -> str | None:
-    """The clear language of a citizen message. A quick-reply payload ("/report_pothole") is
-    no language: what the citizen saw (display_text) tells it, if given."""
-    if not isinstance(text, str):
-        return None
-    if text.startswith("/"):
-        text = metadata.display_text or ""
-    # The start of an over-long message is enough to answer in its language.
-    return detect_language(text[:limit]) if text.strip() else None
-
-
 def _event_session(state: SocketState, data: Any) -> str:
     """The confirmed session of an event {"session_id"?: ...} (None/absent: the confirmed one)."""
     language = _language(state)
@@ -612,7 +359,7 @@ def _event_session(state: SocketState, data: Any) -> str:
         raise ChatError("invalid_payload", language)
     if state.session_id is None:
         raise ChatError("no_session", language)
-    _check_session_id((data or {}).get("session_id"), state.session_id, language)
+    check_session_id((data or {}).get("session_id"), state.session_id, language)
     return state.session_id
 
 
