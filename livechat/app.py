@@ -17,6 +17,7 @@ from livechat.conversations.router import ConversationRouter
 from livechat.conversations.store import ConversationStore
 from livechat.db import create_engine, create_sessionmaker
 from livechat.language import warm_up
+from livechat.metrics import METRICS, setup_metrics
 from livechat.rasa_client import RasaClient
 from livechat.routes import setup_routes
 from livechat.settings import Settings
@@ -77,6 +78,7 @@ def create_app(settings: Settings, wings: Sequence[Wing] | None = None) -> web.A
     app.cleanup_ctx.append(_conversations)
     app.on_shutdown.append(_disconnect_sockets)
     setup_routes(app)
+    setup_metrics(app)
     for wing in default_wings() if wings is None else wings:
         wing(app)
     return app
@@ -103,7 +105,7 @@ async def _http_clients(app: web.Application) -> AsyncIterator[None]:
 
 async def _conversations(app: web.Application) -> AsyncIterator[None]:
     store = ConversationStore(app[keys.DB_SESSIONMAKER])
-    router = ConversationRouter(store, app[keys.RASA])
+    router = ConversationRouter(store, app[keys.RASA], app[METRICS])
     chat = WebChatNamespace(store, router, app[keys.SETTINGS])
     app[keys.SIO].register_namespace(chat)
     app[keys.STORE] = store

@@ -160,6 +160,7 @@ class SmsChannel:
                 return _twiml()
             raise
         except StorageUnavailable:
+            self.router.metrics.error("storage_unavailable")
             log.error("sms not stored: database unavailable", extra={"phone": mask_contacts(phone)})
             # Twilio sends this reply itself: the citizen is not left without an answer.
             return _twiml(texts.both("storage_unavailable"))

@@ -16,6 +16,7 @@ from livechat.conversations.store import ConversationInfo, ConversationStore, Me
 from livechat.db import utcnow
 from livechat.errors import BotUnavailable, LivechatError, StorageUnavailable
 from livechat.language import detect_language
+from livechat.metrics import GatewayMetrics
 from livechat.models import ConversationStatus, Direction, Sender
 from livechat.rasa_client import BotReply, RasaClient
 
@@ -41,9 +42,12 @@ class ConversationRouter:
     while different conversations proceed concurrently.
     """
 
-    def __init__(self, store: ConversationStore, rasa: RasaClient) -> None:
+    def __init__(
+        self, store: ConversationStore, rasa: RasaClient, metrics: GatewayMetrics | None = None
+    ) -> None:
         self._store = store
         self._rasa = rasa
+        self.metrics = metrics or GatewayMetrics()
         self._senders: dict[str, OutboundSender] = {}
         self._queues: dict[int, deque[_Job]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
@@ -67,6 +71,7 @@ class ConversationRouter:
         `channel_metadata` is added to what Rasa receives; `language_hint` (e.g. the web page's
         language) is used when neither the message nor the conversation has a clear language.
         """
+        self.metrics.message(conversation.channel, message.direction, message.sender)
         queue = self._queues.setdefault(conversation.id, deque())
         queue.append((conversation, message, dict(channel_metadata or {}), language_hint))
         if conversation.id not in self._workers:
@@ -127,9 +132,10 @@ class ConversationRouter:
             "language": language,
         }
         try:
-            replies = await self._rasa.send_message(
-                conversation.rasa_sender, message.content or "", metadata
-            )
+            with self.metrics.bot_call():
+                replies = await self._rasa.send_message(
+                    conversation.rasa_sender, message.content or "", metadata
+                )
         except BotUnavailable as error:
             log.warning(
                 "bot unavailable",
@@ -179,6 +185,7 @@ class ConversationRouter:
             )
         except LivechatError as error:
             # Still deliver the reply: the citizen must not be left without an answer.
+            self.metrics.error("storage_unavailable")
             log.error(
                 "reply not stored",
                 extra={"conversation_id": conversation.id, "error": str(error)},
@@ -207,7 +214,10 @@ class ConversationRouter:
         try:
             await sender(conversation, message)
         except Exception:
+            self.metrics.error("delivery_failed")
             log.exception("outbound send failed", extra={"conversation_id": conversation.id})
+        else:
+            self.metrics.message(conversation.channel, message.direction, message.sender)
 
     async def _work(self, conversation_id: int) -> None:
         try:
