@@ -17,7 +17,7 @@ EXAMPLE_TIMEOUT = 60.0
 # and CI time is what matters. Fixtures (the running gateway) are shared by the examples on
 # purpose: every invariant is checked as a change from before the example.
 FUZZ = settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,

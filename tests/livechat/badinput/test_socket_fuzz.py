@@ -8,6 +8,7 @@ and an accepted message is stored exactly as sent.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from hypothesis import strategies as st
@@ -67,7 +68,8 @@ async def test_user_uttered_with_any_json(make_gateway: GatewayFactory, make_cli
             assert await citizen_messages(gateway) == before + 1
             # Verbatim, but for what no database can hold (lone surrogates, NUL: U+FFFD).
             stored = await stored_content(gateway, ack["message_id"])
-            assert stored == storable_text(data["message"])
+            # As JSON carried it: "\ud800\udc00" arrives as one character, a pair.
+            assert stored == storable_text(json.loads(json.dumps(data["message"])))
         else:
             assert_bilingual_refusal(ack, await client.next("chat_error"))
             assert await citizen_messages(gateway) == before
@@ -125,3 +127,37 @@ async def test_hostile_strings_are_stored_verbatim_and_echoed_as_text(
         "\x00nul\x00",
         "\ud800 lone surrogate",
     ]
+
+
+async def test_an_oversized_message_is_refused_and_the_connection_stays(
+    gateway: Gateway, make_client: Any
+) -> None:
+    client: ChatClient = await make_client(gateway)
+    await client.request_session()
+    ack = await client.utter("a" * 900_000)  # under Engine.IO's 1 MB frame limit
+    assert ack["error"] == "too_long"
+    assert_bilingual_refusal(ack, await client.next("chat_error"))
+    assert await citizen_messages(gateway) == 0
+    assert client.sio.connected and (await client.utter("court"))["ok"] is True
+
+
+async def test_a_frame_over_the_limit_closes_only_that_socket(
+    gateway: Gateway, make_client: Any
+) -> None:
+    """Over 1 MB (Engine.IO's max_http_buffer_size) the frame is not even read: that socket is
+    closed, nothing is stored, and the gateway serves everyone else (and a reconnection)."""
+    bystander: ChatClient = await make_client(gateway)
+    await bystander.request_session()
+    flooder: ChatClient = await make_client(gateway)
+    await flooder.request_session()
+    await flooder.sio.emit("user_uttered", {"message": "é" * 400_000})  # 2.4 MB as JSON
+    for _ in range(100):
+        if not flooder.sio.connected:
+            break
+        await asyncio.sleep(0.05)
+    assert not flooder.sio.connected
+    assert await citizen_messages(gateway) == 0
+    assert (await bystander.utter("toujours là"))["ok"] is True
+    again: ChatClient = await make_client(gateway)
+    await again.request_session(flooder.session_id)
+    assert (await again.utter("me revoilà"))["ok"] is True
