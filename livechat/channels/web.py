@@ -403,6 +403,7 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             state.conversation = conversation
             return {"ok": True, "message_id": duplicate.existing.id, "duplicate": True}
         except LivechatError as error:
+            self.router.metrics.error("storage_unavailable")
             log.error("citizen message not stored", extra={"error": str(error)})
             lang = language or known_language
             return await self._emit_error(sid, ChatError("storage_unavailable", lang))

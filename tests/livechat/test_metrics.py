@@ -178,3 +178,22 @@ async def test_sms_messages_and_delivery_failures(sms_gateway: SmsGateway) -> No
     assert value(samples, "livechat_messages_total", **sms, direction="outgoing", sender="bot") == 1
     assert value(samples, "livechat_errors_total", kind="delivery_failed") == 2
     assert CITIZEN.lstrip("+") not in (await scrape_text(sms_gateway.url))[2]
+
+
+async def test_database_down_counts_storage_errors(
+    make_gateway: GatewayFactory, make_client: Any, closed_url: str
+) -> None:
+    port = closed_url.rsplit(":", 1)[1]
+    gateway = await make_gateway(database_url=f"postgresql+asyncpg://postgres@127.0.0.1:{port}/x")
+    client: ChatClient = await make_client(gateway)
+    await client.request_session("metrics-outage")
+    assert (await client.utter("Bonjour"))["error"] == "storage_unavailable"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(gateway.url + "/api/v1/sessions/metrics-outage/messages") as response,
+    ):
+        assert response.status == 503
+    samples = await scrape(gateway.url)
+    assert value(samples, "livechat_errors_total", kind="storage_unavailable") == 2
+    assert value(samples, "livechat_messages_total", channel="web", direction="incoming",
+                 sender="citizen") == 0  # fmt: skip
