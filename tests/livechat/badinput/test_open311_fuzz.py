@@ -95,7 +95,12 @@ async def check_post(gw: RequestsGateway, data: bytes, content_type: str, sent: 
     assert_no_contact(read_back)
     description = sent.get("description")
     if isinstance(description, str) and description.strip():
-        assert json.loads(read_back)[0]["description"] == storable_text(description).strip()
+        # Stored as sent (the public view may redact the contact's name from it).
+        async with gw.app[keys.DB_SESSIONMAKER]() as session:
+            row = await session.scalar(
+                select(ServiceRequest).where(ServiceRequest.service_request_id == ref)
+            )
+        assert row is not None and row.description == storable_text(description).strip()
 
 
 async def test_post_form_with_any_parameters(requests_gateway: RequestsGateway) -> None:
@@ -104,7 +109,19 @@ async def test_post_form_with_any_parameters(requests_gateway: RequestsGateway) 
         await check_post(requests_gateway, body, "application/x-www-form-urlencoded", form)
 
     ACCEPTED.clear()
-    await fuzz(post_forms, one)
+    # Half the examples are valid requests with a fuzzed description and contact details.
+    filed = st.fixed_dictionaries(
+        {
+            "api_key": st.just(OPEN311_KEY),
+            "service_code": st.just("report_pothole"),
+            "lat": st.just("46.49"),
+            "long": st.just("-80.99"),
+            "attribute[size]": st.just("large"),
+            "description": form_text,
+        },
+        optional={"email": st.just(EMAIL), "phone": st.just(PHONE), "first_name": form_text},
+    )
+    await fuzz(st.one_of(post_forms, filed), one)
     assert ACCEPTED, "no fuzzed form was valid enough to be filed"
 
 
