@@ -18,6 +18,7 @@ from livechat.conversations.router import ConversationRouter
 from livechat.conversations.store import ConversationStore
 from livechat.db import SQLiteThread, create_engine, create_sessionmaker
 from livechat.language import warm_up
+from livechat.metrics import METRICS, setup_metrics
 from livechat.routes import setup_routes
 from livechat.settings import Settings
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings, wings: Sequence[Wing] | None = None) -> web.A
     app.cleanup_ctx.append(_conversations)
     app.on_shutdown.append(_disconnect_sockets)
     setup_routes(app)
+    setup_metrics(app)
     for wing in default_wings() if wings is None else wings:
         wing(app)
     return app
@@ -113,7 +115,7 @@ async def _http_clients(app: web.Application) -> AsyncIterator[None]:
 
 async def _conversations(app: web.Application) -> AsyncIterator[None]:
     store = ConversationStore(app[keys.DB_SESSIONMAKER], app.get(keys.SQLITE_THREAD))
-    router = ConversationRouter(store, app[keys.RASA])
+    router = ConversationRouter(store, app[keys.RASA], app[METRICS])
     chat = WebChatNamespace(store, router, app[keys.SETTINGS])
     app[keys.SIO].register_namespace(chat)
     app[keys.STORE] = store

@@ -13,6 +13,7 @@ from livechat.channels.web_input import SESSION_ID
 from livechat.cors import preflight
 from livechat.errors import LivechatError
 from livechat.health import health
+from livechat.metrics import METRICS
 from livechat.settings import Settings
 from livechat.uploads import upload_photo, uploaded_photo
 
@@ -95,6 +96,7 @@ async def session_messages(request: web.Request) -> web.Response:
             return web.json_response({"error": "not_found"}, status=404, headers=headers)
         body = await chat.session_history(session_id)
     except LivechatError:
+        request.app[METRICS].error("storage_unavailable")
         return web.json_response({"error": "storage_unavailable"}, status=503, headers=headers)
     return web.json_response(body, headers=headers)
 

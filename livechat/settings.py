@@ -16,7 +16,9 @@ from dotenv import dotenv_values
 from livechat.errors import ConfigurationError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-SECRET_FIELDS = frozenset({"rasa_token", "twilio_auth_token", "open311_api_key", "smtp_password"})
+SECRET_FIELDS = frozenset(
+    {"rasa_token", "twilio_auth_token", "open311_api_key", "smtp_password", "metrics_token"}
+)
 _PROVINCES = frozenset(
     {"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"}
 )
@@ -68,6 +70,8 @@ class Settings:
     # (demo/ pages and the built dist/); empty means the repository's widget/.
     media_dir: str = "var/uploads"
     widget_dir: str = ""
+    # GET /metrics needs `Authorization: Bearer <token>` when set (open when empty).
+    metrics_token: str = ""
 
     @classmethod
     def from_env(

@@ -107,9 +107,12 @@ async def _running(app: web.Application, canned: Any, clock: Callable[[], dt.dat
     )
     sweeper = asyncio.create_task(_sweep(dispatcher, hub, sessions), name="agent-sweeper")
     app[SWEEPER] = sweeper
+    refresher = _gauges(dispatcher)
+    router.metrics.refreshers.append(refresher)
     try:
         yield
     finally:
+        router.metrics.refreshers.remove(refresher)
         sweeper.cancel()
         await asyncio.gather(sweeper, return_exceptions=True)
         await intake.join()
@@ -134,6 +137,19 @@ async def _sweep(dispatcher: Any, hub: Any, sessions: Any) -> None:
                     continue
 
     await asyncio.gather(dispatcher.run_sweeper(hub.local_connections), end_stale_sessions())
+
+
+def _gauges(dispatcher: Any) -> Any:
+    """Sets the queue-length and agents-online gauges from the database (all processes)."""
+
+    async def refresh(metrics: Any) -> None:
+        entries = await dispatcher.queue.queue()
+        waiting = sum(1 for entry in entries if entry.position is not None)
+        metrics.queue_length.labels("waiting").set(waiting)
+        metrics.queue_length.labels("offline").set(len(entries) - waiting)
+        metrics.agents_online.set(len(await dispatcher.available_agents()))
+
+    return refresh
 
 
 async def _disconnect_agents(app: web.Application) -> None:

@@ -23,6 +23,7 @@ from livechat.agents.errors import AgentError
 from livechat.agents.queue import QueueEntry
 from livechat.agents.sessions import SessionInfo, SessionManager
 from livechat.errors import BotUnavailable, LivechatError
+from livechat.storable import storable_json
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 data = {}
             if not isinstance(data, dict):
                 raise AgentError("invalid_payload")
-            return {"ok": True, **await work(current, data)}
+            return {"ok": True, **await work(current, storable_json(data))}
         except AgentError as error:
             return {"ok": False, **error.body()}
         except BotUnavailable:

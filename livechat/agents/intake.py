@@ -106,6 +106,7 @@ class Intake:
                 texts.both(texts.CITIZEN, "queue_position", position=position, wait_minutes=wait),
                 extra={"position": position, "wait_minutes": wait},
             )
+        self.d.router.metrics.handoff("queued")
         self.d.bot.pause(queued.hex)
         self.spawn(self.d.after_queue_change())
         return {"status": "queued", "position": position, "wait_minutes": wait}
@@ -116,6 +117,7 @@ class Intake:
         return {"status": "queued", "position": position, "wait_minutes": wait}
 
     async def _decline(self, conversation: LiveConversation, status: str) -> dict[str, Any]:
+        self.d.router.metrics.handoff(status)
         now = self.d.clock()
         opening = self.d.calendar.next_opening(now)
         hours = self.hours()

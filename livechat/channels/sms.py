@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -40,6 +41,7 @@ from livechat.sms import texts
 from livechat.sms.delivery import SmsSender
 from livechat.sms.keywords import Keyword, KeywordKind, choice_number, fold, match_keyword
 from livechat.sms.ratelimit import PhoneRateLimiter
+from livechat.storable import storable_text
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ SMS_PATH = "/webhooks/twilio/sms"
 STATUS_PATH = "/webhooks/twilio/status"
 EMPTY_TWIML = "<Response/>"
 MAX_MEDIA = 10  # Twilio sends at most 10 media per MMS
+MESSAGE_SID = re.compile(r"[A-Za-z0-9]{1,64}")
 
 # "Oui"/"Yes": confirm the number's pending subscriptions; returns the reference numbers.
 ConfirmSubscriptions = Callable[[str], Awaitable[list[str]]]
@@ -124,7 +127,7 @@ class SmsChannel:
 
     async def incoming(self, request: web.Request) -> web.Response:
         """Twilio's incoming-message webhook."""
-        form = await request.post()
+        form = await _form(request)
         if not self._signed(request, form):
             log.warning(
                 "twilio webhook refused: bad or missing signature", extra={"path": SMS_PATH}
@@ -134,10 +137,12 @@ class SmsChannel:
         phone = normalise_phone(str(form.get("From", "")))
         if not sid:
             raise web.HTTPBadRequest(text="MessageSid is missing")
+        if not MESSAGE_SID.fullmatch(sid):  # stored as the unique source_id, 64 at most
+            raise web.HTTPBadRequest(text="MessageSid is not a Twilio message id")
         if phone is None:
             log.warning("sms from a sender that is not a phone number ignored")
             return _twiml()
-        body = str(form.get("Body", ""))
+        body = storable_text(str(form.get("Body", "")))
         media = _media(form)
         payload: dict[str, Any] | None = None
         if media:
@@ -160,6 +165,7 @@ class SmsChannel:
                 return _twiml()
             raise
         except StorageUnavailable:
+            self.router.metrics.error("storage_unavailable")
             log.error("sms not stored: database unavailable", extra={"phone": mask_contacts(phone)})
             # Twilio sends this reply itself: the citizen is not left without an answer.
             return _twiml(texts.both("storage_unavailable"))
@@ -168,7 +174,7 @@ class SmsChannel:
 
     async def status(self, request: web.Request) -> web.Response:
         """Twilio's status callback for the SMS we sent."""
-        form = await request.post()
+        form = await _form(request)
         if not self._signed(request, form):
             log.warning("twilio status callback refused: bad or missing signature")
             raise web.HTTPForbidden(text="invalid Twilio signature")
@@ -338,6 +344,18 @@ class SmsChannel:
         return None
 
 
+async def _form(request: web.Request) -> MultiDictProxy[str]:
+    """The webhook's form parameters; 400 for what Twilio never sends (a body that is not
+    UTF-8 or not a well-formed form, a file), instead of failing while reading it."""
+    try:
+        form = await request.post()
+    except (UnicodeDecodeError, ValueError, LookupError) as error:
+        raise web.HTTPBadRequest(text=f"not a form body: {type(error).__name__}") from None
+    if not all(isinstance(value, str) for value in form.values()):
+        raise web.HTTPBadRequest(text="files are not accepted")
+    return form  # type: ignore[return-value]  # checked above: only str values
+
+
 def _language(keyword: Keyword | None, conversation: ConversationInfo) -> str | None:
     if keyword is not None and keyword.language is not None:
         return keyword.language
@@ -352,10 +370,11 @@ def _media(form: Mapping[str, Any]) -> list[dict[str, str]]:
         count = 0
     media = []
     for index in range(count):
-        url = str(form.get(f"MediaUrl{index}", ""))
+        url = storable_text(str(form.get(f"MediaUrl{index}", "")))
         if url:
             content_type = (
-                str(form.get(f"MediaContentType{index}", "")) or "application/octet-stream"
+                storable_text(str(form.get(f"MediaContentType{index}", "")))
+                or "application/octet-stream"
             )
             media.append({"url": url, "content_type": content_type})
     return media

@@ -44,6 +44,7 @@ from livechat.conversations.store import (
 from livechat.errors import ConversationNotFound, LivechatError
 from livechat.models import Direction, Sender
 from livechat.settings import Settings
+from livechat.storable import storable_json
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,13 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # Set by the agent hub: told when the citizen ends a conversation.
         self.end_listener: EndListener | None = None
         router.register_sender("web", self.send_to_conversation)
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        """Every event's data made storable first (a lone surrogate or NUL would fail in the
+        database, after the citizen was told nothing): see livechat.storable."""
+        if event not in ("connect", "disconnect") and len(args) > 1:
+            args = (args[0], *(storable_json(arg) for arg in args[1:]))
+        return await super().trigger_event(event, *args)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         self.sockets[sid] = SocketState(
@@ -163,6 +171,7 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             state.conversation = conversation
             return {"ok": True, "message_id": duplicate.existing.id, "duplicate": True}
         except LivechatError as error:
+            self.router.metrics.error("storage_unavailable")
             log.error("citizen message not stored", extra={"error": str(error)})
             lang = language or known_language
             return await self._emit_error(sid, ChatError("storage_unavailable", lang))

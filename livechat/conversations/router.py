@@ -17,6 +17,7 @@ from livechat.conversations.store import ConversationInfo, ConversationStore, Me
 from livechat.db import utcnow
 from livechat.errors import BotUnavailable, LivechatError, StorageUnavailable
 from livechat.language import detect_language
+from livechat.metrics import GatewayMetrics
 from livechat.models import ConversationStatus, Direction, Sender
 from livechat.rasa_client import BotReply, RasaClient
 
@@ -43,9 +44,12 @@ class ConversationRouter:
     while different conversations proceed concurrently.
     """
 
-    def __init__(self, store: ConversationStore, rasa: RasaClient) -> None:
+    def __init__(
+        self, store: ConversationStore, rasa: RasaClient, metrics: GatewayMetrics | None = None
+    ) -> None:
         self._store = store
         self._rasa = rasa
+        self.metrics = metrics or GatewayMetrics()
         self._senders: dict[str, OutboundSender] = {}
         self._queues: dict[int, deque[_Job]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
@@ -74,6 +78,7 @@ class ConversationRouter:
         `ConversationStore.append_and_read`): when nothing is queued ahead of the message, it
         is used as is instead of being read again.
         """
+        self.metrics.message(conversation.channel, message.direction, message.sender)
         # A message waiting behind another one must see what handling that one changed
         # (e.g. a handoff), so only the first in line may skip the re-read.
         current = fresh and conversation.id not in self._workers
@@ -143,9 +148,10 @@ class ConversationRouter:
             "language": language,
         }
         try:
-            replies = await self._rasa.send_message(
-                conversation.rasa_sender, message.content or "", metadata
-            )
+            with self.metrics.bot_call():
+                replies = await self._rasa.send_message(
+                    conversation.rasa_sender, message.content or "", metadata
+                )
         except BotUnavailable as error:
             log.warning(
                 "bot unavailable",
@@ -195,6 +201,7 @@ class ConversationRouter:
             )
         except LivechatError as error:
             # Still deliver the reply: the citizen must not be left without an answer.
+            self.metrics.error("storage_unavailable")
             log.error(
                 "reply not stored",
                 extra={"conversation_id": conversation.id, "error": str(error)},
@@ -223,7 +230,10 @@ class ConversationRouter:
         try:
             await sender(conversation, message)
         except Exception:
+            self.metrics.error("delivery_failed")
             log.exception("outbound send failed", extra={"conversation_id": conversation.id})
+        else:
+            self.metrics.message(conversation.channel, message.direction, message.sender)
 
     async def _work(self, conversation_id: int) -> None:
         try:

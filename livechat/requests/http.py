@@ -11,6 +11,7 @@ from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
 
 from livechat.requests.errors import RequestsError
+from livechat.storable import storable_json, storable_text
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -42,7 +43,7 @@ async def read_form_or_json(request: web.Request) -> MultiDict[Any]:
     """The body as a multidict: form-encoded (Open311's format) or a JSON object."""
     if request.content_type == "application/json":
         try:
-            data = await request.json()
+            data = storable_json(await request.json())
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise BadRequest("the JSON body is not valid", "Le corps JSON est invalide.") from error
         if not isinstance(data, Mapping):
@@ -52,8 +53,14 @@ async def read_form_or_json(request: web.Request) -> MultiDict[Any]:
             for item in value if isinstance(value, list) and key != "attribute" else [value]:
                 result.add(str(key), item)
         return result
-    form: MultiDictProxy[Any] = await request.post()
-    return MultiDict(form)
+    try:
+        form: MultiDictProxy[Any] = await request.post()
+    except (UnicodeDecodeError, ValueError, LookupError) as error:  # not UTF-8, bad multipart
+        raise BadRequest(
+            "the form body is not valid", "Le corps du formulaire est invalide."
+        ) from error
+    # What no database can store (NUL, lone surrogates) becomes U+FFFD: see livechat.storable.
+    return MultiDict((storable_text(key), storable_json(value)) for key, value in form.items())
 
 
 class BadRequest(RequestsError):

@@ -19,6 +19,7 @@ from typing import Any
 from livechat.conversations.store import ConversationInfo, ConversationStore, MessageInfo
 from livechat.errors import LivechatError
 from livechat.logging import mask_contacts
+from livechat.metrics import GatewayMetrics
 from livechat.models import DeliveryStatus, Direction, Sender
 from livechat.sms import texts
 from livechat.sms.encoding import measure, plain_text, split_sms
@@ -81,8 +82,10 @@ class SmsSender:
         messenger: TwilioMessenger,
         status_callback_url: str,
         retry_delay: float = 30.0,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or GatewayMetrics()
         self.sms_store = sms_store
         self.messenger = messenger
         self.status_callback_url = status_callback_url
@@ -149,6 +152,7 @@ class SmsSender:
         if delivery is None:
             return False
         if status in FAILED_STATUSES:
+            self.metrics.error("delivery_failed")
             await self._after_failure(
                 delivery.message_id,
                 delivery.conversation_id,
@@ -248,6 +252,7 @@ class SmsSender:
         try:
             sent = await self.messenger.send(phone, body, self.status_callback_url)
         except SmsSendError as error:
+            self.metrics.error("delivery_failed")
             log.warning(
                 "sms send failed",
                 extra={"phone": mask_contacts(phone), "error": error.code, "attempt": attempt},

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from livechat import keys
 from livechat.channels.sms import SMS_PATH, STATUS_PATH, SmsChannel, normalise_phone
+from livechat.metrics import METRICS
 from livechat.sms.delivery import SmsSender
 from livechat.sms.store import SmsStore
 from livechat.sms.twilio_client import SmsSendError, TwilioMessenger
@@ -58,6 +59,7 @@ async def _sms_context(app: web.Application) -> AsyncIterator[None]:
         messenger,
         settings.public_url.rstrip("/") + STATUS_PATH,
         retry_delay=settings.sms_retry_delay,
+        metrics=app[METRICS],
     )
     channel = SmsChannel(settings, store, app[keys.ROUTER], sender)
     app[SMS_SENDER] = sender
