@@ -150,6 +150,14 @@ def _http_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _http_urls(raw: str) -> str:
+    """One URL, or several comma-separated (Rasa servers sharing their stores), each checked."""
+    urls = [_http_url(part.strip()) for part in raw.split(",") if part.strip()]
+    if not urls:
+        raise ValueError("expected an http(s) URL")
+    return ",".join(urls)
+
+
 def _redis_url(raw: str) -> str:
     scheme = urlsplit(raw).scheme
     if scheme not in ("redis", "rediss", "unix"):
@@ -226,7 +234,7 @@ def _origins(raw: str) -> tuple[str, ...]:
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "database_url": normalise_database_url,
     "redis_url": _redis_url,
-    "rasa_url": _http_url,
+    "rasa_url": _http_urls,
     "rasa_timeout": _positive_float,
     "actions_url": _http_url,
     "public_url": _http_url,
