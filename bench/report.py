@@ -93,9 +93,13 @@ def flatten(value: Any, prefix: str = "") -> dict[str, float]:
 def compare_lines(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Figures of both runs side by side (only those in both), with the relative change."""
     before, after = flatten(old), flatten(new)
-    lines = [f"==> compared with the run of {old.get('at', '?')}",
-             f"    {'figure':<52} {'before':>12} {'after':>12} {'change':>8}"]
-    for key in sorted(before.keys() & after.keys()):
+    lines = [f"==> compared with the run of {old.get('at', '?')}"]
+    if old.get("settings") != new.get("settings"):
+        lines.append("    (the runs' settings differ: counts are not comparable one to one)")
+    lines.append(f"    {'figure':<52} {'before':>12} {'after':>12} {'change':>8}")
+    measured = {k for k in before.keys() & after.keys()
+                if not k.startswith(("settings.", "machine."))}
+    for key in sorted(measured):
         a, b = before[key], after[key]
         change = f"{(b - a) / a * 100:+.1f}%" if a else "n/a"
         lines.append(f"    {key:<52} {a:>12.2f} {b:>12.2f} {change:>8}")
