@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +35,15 @@ def order_problems(sent: list[str], events: list[dict[str, Any]]) -> list[str]:
     got = [str(e.get("text")) for e in events if e.get("event") == "user"]
     if got == sent:
         return []
+    want, have = Counter(sent), Counter(got)
+    if want == have:
+        return [f"out of order: sent {sent}, processed {got}"]
     problems = []
-    missing = [t for t in sent if t not in got]
-    if missing:
+    if missing := sorted((want - have).elements()):
         problems.append(f"missing {missing}")
-    extra = [t for t in got if t not in sent]
-    if extra:
-        problems.append(f"unexpected {extra}")
-    common_sent = [t for t in sent if t in got]
-    common_got = [t for t in got if t in sent]
-    if common_sent != common_got:
-        problems.append(f"out of order: sent {common_sent}, processed {common_got}")
-    return problems or [f"sent {sent}, processed {got}"]
+    if extra := sorted((have - want).elements()):
+        problems.append(f"unexpected or repeated {extra}")
+    return problems
 
 
 def prepare_tracker_table(store: Stores) -> None:
