@@ -20,6 +20,8 @@ import socketio
 
 from bench.common import ROOT, BenchError
 
+# Another agent (or auto-assignment) was faster: expected, not a failure.
+RACES = ("already_claimed", "not_queued")
 GATEWAY_PYTHON = ROOT / ".venvs" / "gateway" / "bin" / "python"
 
 
@@ -45,7 +47,7 @@ class Agent:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.assigned: asyncio.Queue[str] = asyncio.Queue()
         self.messages: list[dict[str, Any]] = []
-        self.queued: asyncio.Event = asyncio.Event()
+        self.waiting = 0  # conversations in the queue, as last announced
         self.failures: list[dict[str, Any]] = []
 
         async def on_assigned(data: dict[str, Any]) -> None:
@@ -55,8 +57,7 @@ class Agent:
             self.messages.append(data)
 
         async def on_queue(data: dict[str, Any]) -> None:
-            if data.get("queue"):
-                self.queued.set()
+            self.waiting = len(data.get("queue") or []) + len(data.get("offline") or [])
 
         self.sio.on("assigned", on_assigned, namespace="/agent")
         self.sio.on("message", on_message, namespace="/agent")
@@ -95,14 +96,20 @@ class Agent:
         answer = await self.call("reply", {"conversation_id": conversation_id, "text": text})
         return bool(answer.get("ok")), started
 
-    async def claim_queued(self) -> list[str]:
-        """Claim every queued conversation; the ids this agent got."""
+    async def claim_waiting(self, after_seconds: float) -> int:
+        """Claim the conversations queued for longer than `after_seconds` (auto-assignment
+        normally takes them first); how many this agent got (they arrive in `assigned`)."""
         answer = await self.call("queue_request", {})
-        got = []
+        got = 0
         for item in answer.get("queue", []) + answer.get("offline", []):
-            claim = await self.call("claim", {"conversation_id": item["conversation_id"]})
-            if claim.get("ok"):
-                got.append(item["conversation_id"])
+            if (item.get("waiting_seconds") or 0) < after_seconds:
+                continue
+            claim = await self.sio.call("claim", {"conversation_id": item["conversation_id"]},
+                                        namespace="/agent", timeout=30)
+            if isinstance(claim, dict) and claim.get("ok"):
+                got += 1
+            elif not isinstance(claim, dict) or claim.get("error") not in RACES:
+                self.failures.append({"event": "claim", "answer": claim})
         return got
 
     async def close(self) -> None:

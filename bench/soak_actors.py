@@ -165,7 +165,8 @@ class SmsCitizen:
 
 
 async def agent_work(agent: Agent, stop: asyncio.Event) -> None:
-    """Answer every conversation assigned: AGENT_REPLIES replies, then resolve (no survey).
+    """Answer every conversation assigned: AGENT_REPLIES replies, then resolve (no survey);
+    claim conversations left waiting in the queue for more than 5 s.
 
     Refused actions are in `agent.failures`."""
     tasks: set[asyncio.Task[None]] = set()
@@ -177,7 +178,11 @@ async def agent_work(agent: Agent, stop: asyncio.Event) -> None:
         await asyncio.sleep(0.5)
         await agent.call("resolve", {"conversation_id": conversation, "survey": False})
 
+    next_look = time.monotonic() + 10
     while not stop.is_set() or tasks:
+        if agent.waiting and time.monotonic() > next_look:
+            next_look = time.monotonic() + 10
+            await agent.claim_waiting(after_seconds=5)
         try:
             conversation = await asyncio.wait_for(agent.assigned.get(), 1.0)
         except TimeoutError:
