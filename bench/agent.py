@@ -18,11 +18,10 @@ from typing import Any
 import aiohttp
 import socketio
 
-from bench.common import ROOT, BenchError
+from bench.common import GATEWAY_PYTHON, ROOT, BenchError
 
 # Another agent (or auto-assignment) was faster: expected, not a failure.
 RACES = ("already_claimed", "not_queued")
-GATEWAY_PYTHON = ROOT / ".venvs" / "gateway" / "bin" / "python"
 
 
 def add_agent(env: Mapping[str, str], email: str, password: str, max_chats: int) -> None:

@@ -21,9 +21,9 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from stack import Stack, free_port  # noqa: E402
+from stack import GATEWAY_PYTHON, Service, Stack, free_port  # noqa: E402
 
-__all__ = ["ROOT", "Stack", "free_port"]
+__all__ = ["GATEWAY_PYTHON", "ROOT", "Service", "Stack", "free_port"]
 
 # Messages with a single, quick reply each, in both languages.
 MESSAGES = ["Bonjour", "Hello", "merci beaucoup", "thanks a lot", "allo", "hi there",

@@ -19,8 +19,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from bench.agent import GATEWAY_PYTHON, Agent, add_agent
-from bench.common import ROOT, BenchError, Stack, process_rss, summary
+from bench.agent import Agent, add_agent
+from bench.common import GATEWAY_PYTHON, ROOT, BenchError, Stack, process_rss, summary
 from tests.support.citizen import CitizenClient
 
 

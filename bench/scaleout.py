@@ -22,7 +22,17 @@ from typing import Any
 import aiohttp
 import psutil
 
-from bench.common import MESSAGES, ROOT, BenchError, Stack, bench_stack, free_port, gateway_env
+from bench.common import (
+    GATEWAY_PYTHON,
+    MESSAGES,
+    ROOT,
+    BenchError,
+    Service,
+    Stack,
+    bench_stack,
+    free_port,
+    gateway_env,
+)
 from bench.services import Stores, conversation_ids, stores
 from bench.throughput import web_throughput
 from tests.support.citizen import CitizenClient
@@ -57,10 +67,8 @@ def prepare_tracker_table(store: Stores) -> None:
         raise BenchError(f"Rasa tracker table not created: {done.stderr[-400:]}")
 
 
-def baseline_gateway(stack: Stack, work: Path, twilio_url: str) -> tuple[Any, str]:
+def baseline_gateway(stack: Stack, work: Path, twilio_url: str) -> tuple[Service, str]:
     """A second gateway process on rasa1 only, with its own database; (service, url)."""
-    from stack import GATEWAY_PYTHON, Service
-
     port = free_port()
     env = {"HOST": stack.host, "PORT": str(port), "RASA_URL": stack.rasa_url,
            "ACTIONS_URL": stack.actions_url, "PUBLIC_URL": f"http://{stack.host}:{port}",
@@ -72,7 +80,7 @@ def baseline_gateway(stack: Stack, work: Path, twilio_url: str) -> tuple[Any, st
     return service, url
 
 
-def start_both(stack: Stack, one: Any) -> None:
+def start_both(stack: Stack, one: Service) -> None:
     """The stack (two Rasa servers, gateway "two"), then gateway "one"; stopped together."""
     stack.start(600)
     one.start(stack.log_dir)
