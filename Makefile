@@ -47,6 +47,7 @@ test-bot: venvs
 
 test-gateway: model chromium $(WIDGET)
 	@scripts/pytest.sh $(GATEWAY)/python tests/livechat
+	@scripts/pytest.sh $(GATEWAY)/python tests/bench
 	@# Separate runs: Playwright's sync API keeps an event loop running in the main thread,
 	@# which pytest-asyncio tests collected after it in the same process cannot share.
 	@scripts/pytest.sh $(GATEWAY)/python tests/widget
@@ -61,8 +62,13 @@ lint: venvs
 	$(GATEWAY)/ruff check livechat bot tests bench scripts
 	$(GATEWAY)/mypy
 
+# BENCH_ARGS / SOAK_ARGS pass options, e.g. make bench BENCH_ARGS="--compare old.json".
 bench: model
-	$(GATEWAY)/python -m bench
+	$(GATEWAY)/python -m bench $(BENCH_ARGS)
+
+.PHONY: soak
+soak: model
+	$(GATEWAY)/python -m bench.soak --minutes 10 $(SOAK_ARGS)
 
 eval: venvs
 	$(BOT)/python scripts/evaluate.py

@@ -1,8 +1,15 @@
-"""HTTP client for the Rasa server: gateway REST channel, NLU parse, health, tracker events."""
+"""HTTP client for the Rasa server: gateway REST channel, NLU parse, health, tracker events.
+
+Several Rasa servers (RASA_URL comma-separated) sharing one tracker store and lock store are
+used in turn, request by request: any of them may handle any conversation, Rasa's lock store
+serialises the messages of one conversation. A server that refuses the connection is skipped
+for that request (nothing was sent to it).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -87,18 +94,29 @@ class RasaStatus:
     version: str | None
 
 
+def split_urls(base_url: str | Sequence[str]) -> tuple[str, ...]:
+    """The server URLs of "http://a:5005,http://b:5005" (or of a sequence), without trailing /."""
+    parts = base_url.split(",") if isinstance(base_url, str) else list(base_url)
+    urls = tuple(part.strip().rstrip("/") for part in parts if part.strip())
+    if not urls:
+        raise ValueError("no Rasa server URL")
+    return urls
+
+
 class RasaClient:
-    """Talks to one Rasa server over HTTP; every failure becomes BotUnavailable."""
+    """Talks to one or several Rasa servers over HTTP; every failure becomes BotUnavailable."""
 
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        base_url: str,
+        base_url: str | Sequence[str],
         token: str = "",
         timeout: float = 30.0,
     ) -> None:
         self._session = session
-        self.base_url = base_url.rstrip("/")
+        self.base_urls = split_urls(base_url)
+        self.base_url = self.base_urls[0]
+        self._turn = itertools.count()
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
@@ -170,19 +188,31 @@ class RasaClient:
         if self._token:
             query["token"] = self._token
         client_timeout = self._timeout if timeout is None else aiohttp.ClientTimeout(timeout)
-        try:
-            async with self._session.request(
-                method,
-                self.base_url + path,
-                json=json_body,
-                params=query,
-                timeout=client_timeout,
-            ) as response:
-                body = await response.text()
-                if response.status >= 400:
-                    raise BotUnavailable(f"Rasa {method} {path} answered HTTP {response.status}")
-        except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError) as error:
-            raise BotUnavailable(f"Rasa {method} {path} failed: {type(error).__name__}") from None
+        start = next(self._turn)
+        count = len(self.base_urls)
+        for attempt in range(count):
+            base = self.base_urls[(start + attempt) % count]
+            try:
+                async with self._session.request(
+                    method, base + path, json=json_body, params=query, timeout=client_timeout
+                ) as response:
+                    body = await response.text()
+                    if response.status >= 400:
+                        raise BotUnavailable(
+                            f"Rasa {method} {path} answered HTTP {response.status}"
+                        )
+                break
+            except aiohttp.ClientConnectorError as error:
+                # Refused before anything was sent: another server may take it.
+                if attempt + 1 < count:
+                    continue
+                raise BotUnavailable(
+                    f"Rasa {method} {path} failed: {type(error).__name__}"
+                ) from None
+            except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError) as error:
+                raise BotUnavailable(
+                    f"Rasa {method} {path} failed: {type(error).__name__}"
+                ) from None
         if not expect_json:
             return body
         try:

@@ -157,6 +157,14 @@ def _http_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _http_urls(raw: str) -> str:
+    """One URL, or several comma-separated (Rasa servers sharing their stores), each checked."""
+    urls = [_http_url(part.strip()) for part in raw.split(",") if part.strip()]
+    if not urls:
+        raise ValueError("expected an http(s) URL")
+    return ",".join(urls)
+
+
 def _redis_url(raw: str) -> str:
     scheme = urlsplit(raw).scheme
     if scheme not in ("redis", "rediss", "unix"):
@@ -241,7 +249,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "database_url": normalise_database_url,
     "sqlite_synchronous": lambda raw: _choice(raw, ("normal", "full")),
     "redis_url": _redis_url,
-    "rasa_url": _http_url,
+    "rasa_url": _http_urls,
     "rasa_timeout": _positive_float,
     "actions_url": _http_url,
     "public_url": _http_url,

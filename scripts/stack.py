@@ -115,11 +115,21 @@ class Stack:
     # None: the shipped endpoints.yml (action server on 5055, tracker in var/). Tests and benches
     # give their own tracker database, and get an endpoints file written for their ports.
     tracker_db: Path | None = None
+    # Shared stores instead of the SQLite tracker: the tracker_store and lock_store YAML (e.g. a
+    # PostgreSQL tracker and a Redis lock store), and more Rasa servers on these ports using
+    # them; the gateway then gets every Rasa URL (RASA_URL comma-separated).
+    rasa_stores: str | None = None
+    extra_rasa_ports: tuple[int, ...] = ()
     services: list[Service] = field(default_factory=list)
 
     @property
     def rasa_url(self) -> str:
         return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Every Rasa server of the stack, the first one first."""
+        return [self.rasa_url] + [f"http://{self.host}:{p}" for p in self.extra_rasa_ports]
 
     @property
     def actions_url(self) -> str:
@@ -131,17 +141,17 @@ class Stack:
 
     def endpoints_file(self) -> str:
         """The Rasa endpoints file for this stack's ports and tracker database."""
-        if self.tracker_db is None and self.actions_port == 5055:
+        if self.tracker_db is None and self.actions_port == 5055 and self.rasa_stores is None:
             (ROOT / "var").mkdir(exist_ok=True)
             return "endpoints.yml"
         tracker_db = self.tracker_db or ROOT / "var" / "rasa-tracker.db"
         path = self.log_dir / "endpoints.yml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            f'action_endpoint:\n  url: "{self.actions_url}/webhook"\n'
+        stores = self.rasa_stores or (
             f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
             "lock_store:\n  type: in_memory\n"
         )
+        path.write_text(f'action_endpoint:\n  url: "{self.actions_url}/webhook"\n' + stores)
         return str(path)
 
     def rasa_service(self, port: int | None = None, name: str = "rasa",
@@ -162,7 +172,7 @@ class Stack:
         gateway_env = {
             "HOST": self.host,
             "PORT": str(self.gateway_port),
-            "RASA_URL": self.rasa_url,
+            "RASA_URL": ",".join(self.rasa_urls),
             "ACTIONS_URL": self.actions_url,
             "PUBLIC_URL": os.environ.get("PUBLIC_URL", self.gateway_url),
             **self.gateway_env,
@@ -177,6 +187,8 @@ class Stack:
                      "GATEWAY_URL": self.gateway_url},
             ),
             self.rasa_service(),
+            *(self.rasa_service(port, name=f"rasa{n}")
+              for n, port in enumerate(self.extra_rasa_ports, start=2)),
             Service(
                 name="gateway",
                 command=[str(GATEWAY_PYTHON), "-m", "livechat", "serve",

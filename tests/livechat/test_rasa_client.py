@@ -9,8 +9,16 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from livechat.errors import BotUnavailable
-from livechat.rasa_client import PAUSE_EVENTS, RESUME_EVENTS, BotReply, Button, RasaClient
+from livechat.errors import BotUnavailable, ConfigurationError
+from livechat.rasa_client import (
+    PAUSE_EVENTS,
+    RESUME_EVENTS,
+    BotReply,
+    Button,
+    RasaClient,
+    split_urls,
+)
+from livechat.settings import Settings
 from tests.livechat.fakes import FakeRasa
 
 
@@ -109,3 +117,42 @@ async def test_malformed_answers(
     server = await aiohttp_server(app)
     with pytest.raises(BotUnavailable):
         await RasaClient(http, str(server.make_url("")).rstrip("/")).send_message("x", "hi")
+
+
+async def test_several_servers_take_requests_in_turn(
+    http: aiohttp.ClientSession, aiohttp_server: Any
+) -> None:
+    first, second = FakeRasa(), FakeRasa()
+    urls = []
+    for fake in (first, second):
+        server = await aiohttp_server(fake.app())
+        urls.append(str(server.make_url("")).rstrip("/"))
+    rasa = RasaClient(http, ",".join(urls) + ",")
+    assert rasa.base_urls == tuple(urls)
+    for text in ("un", "deux", "trois", "quatre"):
+        await rasa.send_message("conv", text)
+    assert [m["message"] for m in first.received] == ["un", "trois"]
+    assert [m["message"] for m in second.received] == ["deux", "quatre"]
+
+
+async def test_a_refusing_server_is_skipped(
+    http: aiohttp.ClientSession, fake_rasa: FakeRasa, closed_url: str
+) -> None:
+    rasa = RasaClient(http, [closed_url, fake_rasa.url])
+    for text in ("un", "deux", "trois"):
+        assert await rasa.send_message("conv", text) == [BotReply(text=f"echo: {text}")]
+    assert [m["message"] for m in fake_rasa.received] == ["un", "deux", "trois"]
+    with pytest.raises(BotUnavailable, match="ClientConnectorError"):
+        await RasaClient(http, [closed_url, closed_url]).send_message("x", "hi")
+
+
+def test_rasa_url_setting_takes_several_servers() -> None:
+    settings = Settings.from_env(
+        {"RASA_URL": " http://rasa-a:5005/ , http://rasa-b:5005"}, env_file=None
+    )
+    assert settings.rasa_url == "http://rasa-a:5005,http://rasa-b:5005"
+    assert split_urls(settings.rasa_url) == ("http://rasa-a:5005", "http://rasa-b:5005")
+    with pytest.raises(ConfigurationError, match="RASA_URL: expected an http"):
+        Settings.from_env({"RASA_URL": "http://rasa-a:5005,rasa-b:5005"}, env_file=None)
+    with pytest.raises(ValueError, match="no Rasa server"):
+        split_urls(" , ")
