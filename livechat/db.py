@@ -168,6 +168,26 @@ class SQLiteThread:
         self._executor.shutdown(wait=True)
 
 
+class SessionRunner:
+    """Runs a synchronous unit of work, a function of a `Session` that commits what it keeps:
+    on the SQLite thread when there is one (one hop), else in an async session (`run_sync`:
+    asyncpg needs no thread)."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sqlite_thread: SQLiteThread | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._sqlite_thread = sqlite_thread
+
+    async def __call__(self, work: Callable[[Session], T]) -> T:
+        if self._sqlite_thread is not None:
+            return await self._sqlite_thread.run(work)
+        async with self._sessionmaker() as session:
+            return await session.run_sync(work)
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Session factory; objects stay usable after commit (expire_on_commit=False)."""
     return async_sessionmaker(engine, expire_on_commit=False)

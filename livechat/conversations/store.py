@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from livechat.db import SQLiteThread, utcnow
+from livechat.db import SessionRunner, SQLiteThread, utcnow
 from livechat.errors import ConversationNotFound, LivechatError, StorageUnavailable
 from livechat.models import (
     Channel,
@@ -130,7 +130,7 @@ class ConversationStore:
     ) -> None:
         """`sqlite_thread`, given for a SQLite file, runs the per-message transactions."""
         self._sessionmaker = sessionmaker
-        self._sqlite_thread = sqlite_thread
+        self._run_unit = SessionRunner(sessionmaker, sqlite_thread)
 
     async def open_web_conversation(self, session_id: str) -> ConversationInfo:
         """The unresolved web conversation of this web session, created when there is none."""
@@ -422,13 +422,9 @@ class ConversationStore:
                 return await work(session)
 
     async def _run_sync(self, work: Callable[[Session], T]) -> T:
-        """Run a synchronous unit of work: on the SQLite thread when there is one (one hop),
-        else in an async session (`run_sync`: asyncpg needs no thread)."""
+        """Run a synchronous unit of work (see `SessionRunner`)."""
         with _storage_errors():
-            if self._sqlite_thread is not None:
-                return await self._sqlite_thread.run(work)
-            async with self._sessionmaker() as session:
-                return await session.run_sync(work)
+            return await self._run_unit(work)
 
 
 @contextlib.contextmanager

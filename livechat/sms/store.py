@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from livechat.conversations.store import MessageInfo
-from livechat.db import utcnow
+from livechat.db import SessionRunner, SQLiteThread, utcnow
 from livechat.errors import StorageUnavailable
 from livechat.models import (
     Channel,
@@ -65,14 +66,19 @@ class Delivery:
 class SmsStore:
     """Reads and writes what the SMS channel needs beyond the conversation store."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._sessionmaker = sessionmaker
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sqlite_thread: SQLiteThread | None = None,
+    ) -> None:
+        """`sqlite_thread`, given for a SQLite file, runs each unit of work in one hop."""
+        self._run_unit = SessionRunner(sessionmaker, sqlite_thread)
 
     async def is_opted_out(self, phone: str) -> bool:
         """True when this number sent STOP and not START since."""
 
-        async def read(session: AsyncSession) -> bool:
-            opted_out = await session.scalar(
+        def read(session: Session) -> bool:
+            opted_out = session.scalar(
                 select(Contact.sms_opted_out_at).where(Contact.phone == phone)
             )
             return opted_out is not None
@@ -82,21 +88,21 @@ class SmsStore:
     async def set_opted_out(self, phone: str, opted_out: bool) -> None:
         """Record STOP (True) or START (False) on the number's Contact (created if needed)."""
 
-        async def write(session: AsyncSession) -> None:
-            contact = await session.scalar(select(Contact).where(Contact.phone == phone))
+        def write(session: Session) -> None:
+            contact = session.scalar(select(Contact).where(Contact.phone == phone))
             if contact is None:
                 contact = Contact(phone=phone)
                 session.add(contact)
             contact.sms_opted_out_at = utcnow() if opted_out else None
-            await session.commit()
+            session.commit()
 
         await self._run(write)
 
     async def has_message(self, source_id: str) -> bool:
         """True when a message with this provider id (Twilio MessageSid) is stored."""
 
-        async def read(session: AsyncSession) -> bool:
-            found = await session.scalar(select(Message.id).where(Message.source_id == source_id))
+        def read(session: Session) -> bool:
+            found = session.scalar(select(Message.id).where(Message.source_id == source_id))
             return found is not None
 
         return await self._run(read)
@@ -104,16 +110,16 @@ class SmsStore:
     async def phone_of_contact(self, contact_id: int) -> str | None:
         """The phone number of a contact."""
 
-        async def read(session: AsyncSession) -> str | None:
-            return await session.scalar(select(Contact.phone).where(Contact.id == contact_id))
+        def read(session: Session) -> str | None:
+            return session.scalar(select(Contact.phone).where(Contact.id == contact_id))
 
         return await self._run(read)
 
     async def phone_of_sms_conversation(self, public_id: uuid.UUID) -> str | None:
         """The number of an SMS conversation (by its public id); None for other channels."""
 
-        async def read(session: AsyncSession) -> str | None:
-            return await session.scalar(
+        def read(session: Session) -> str | None:
+            return session.scalar(
                 select(Contact.phone)
                 .join(Conversation, Conversation.contact_id == Contact.id)
                 .where(Conversation.public_id == public_id, Conversation.channel == Channel.SMS)
@@ -133,8 +139,8 @@ class SmsStore:
     ) -> None:
         """After a send: the body sent, the sid Twilio gave (source_id), its status or error."""
 
-        async def write(session: AsyncSession) -> None:
-            message = await session.get(Message, message_id)
+        def write(session: Session) -> None:
+            message = session.get(Message, message_id)
             if message is None:
                 return
             payload = dict(message.payload or {})
@@ -144,7 +150,7 @@ class SmsStore:
             message.source_id = sid
             message.delivery_status = status
             message.delivery_error = error
-            await session.commit()
+            session.commit()
 
         await self._run(write)
 
@@ -155,8 +161,8 @@ class SmsStore:
         delivery when the status changed, None otherwise (unknown sid, stale callback)."""
         behind = [s.value for s in DeliveryStatus if _RANK[s] < _RANK[status]]
 
-        async def write(session: AsyncSession) -> Delivery | None:
-            result = await session.execute(
+        def write(session: Session) -> Delivery | None:
+            result = session.execute(
                 update(Message)
                 .where(
                     Message.source_id == sid,
@@ -164,10 +170,10 @@ class SmsStore:
                 )
                 .values(delivery_status=status.value, delivery_error=error)
             )
-            await session.commit()
+            session.commit()
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 return None
-            return await self._delivery(session, Message.source_id == sid)
+            return self._delivery(session, Message.source_id == sid)
 
         return await self._run(write)
 
@@ -176,9 +182,9 @@ class SmsStore:
         return await self._run(lambda session: self._delivery(session, Message.id == message_id))
 
     @staticmethod
-    async def _delivery(session: AsyncSession, condition: Any) -> Delivery | None:
+    def _delivery(session: Session, condition: Any) -> Delivery | None:
         row = (
-            await session.execute(
+            session.execute(
                 select(Message, Contact.phone)
                 .join(Conversation, Message.conversation_id == Conversation.id)
                 .join(Contact, Conversation.contact_id == Contact.id)
@@ -203,9 +209,9 @@ class SmsStore:
         """The bot's latest message in the conversation (continuation parts of a long message
         point back to their first part, which holds the buttons)."""
 
-        async def read(session: AsyncSession) -> MessageInfo | None:
+        def read(session: Session) -> MessageInfo | None:
             rows = (
-                await session.scalars(
+                session.scalars(
                     select(Message)
                     .where(
                         Message.conversation_id == conversation_id,
@@ -220,16 +226,15 @@ class SmsStore:
                 first = (row.payload or {}).get("sms", {}).get("part_of")
                 if first is None:
                     return MessageInfo.of(row)
-                original = await session.get(Message, first)
+                original = session.get(Message, first)
                 return None if original is None else MessageInfo.of(original)
             return None
 
         return await self._run(read)
 
-    async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def _run(self, work: Callable[[Session], T]) -> T:
         try:
-            async with self._sessionmaker() as session:
-                return await work(session)
+            return await self._run_unit(work)
         except SQLAlchemyError as error:
             raise StorageUnavailable(f"database error: {type(error).__name__}") from error
         except OSError as error:

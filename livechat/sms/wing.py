@@ -55,7 +55,7 @@ async def _sms_context(app: web.Application) -> AsyncIterator[None]:
     store = app[keys.STORE]
     sender = SmsSender(
         store,
-        SmsStore(app[keys.DB_SESSIONMAKER]),
+        SmsStore(app[keys.DB_SESSIONMAKER], app.get(keys.SQLITE_THREAD)),
         messenger,
         settings.public_url.rstrip("/") + STATUS_PATH,
         retry_delay=settings.sms_retry_delay,
