@@ -43,9 +43,11 @@ async def check_database(engine: AsyncEngine) -> dict[str, Any]:
 
 
 async def check_rasa(rasa: RasaClient, timeout: float) -> dict[str, Any]:
-    """GET / of the Rasa server, which names its version."""
+    """GET / and GET /status of the Rasa server: its version and the model it has loaded
+    (a Rasa server with no model answers no message: it counts as down)."""
     status = await rasa.status(timeout=timeout)
-    return {"version": status.version} if status.version else {}
+    found = {"version": status.version, "model_id": status.model_id}
+    return {key: value for key, value in found.items() if value}
 
 
 async def check_actions(session: aiohttp.ClientSession, actions_url: str) -> dict[str, Any]:

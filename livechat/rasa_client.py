@@ -89,9 +89,10 @@ class BotReply:
 
 @dataclass(frozen=True)
 class RasaStatus:
-    """What GET / of the Rasa server said."""
+    """What GET / (version) and GET /status (loaded model) of the Rasa server said."""
 
     version: str | None
+    model_id: str | None = None
 
 
 def split_urls(base_url: str | Sequence[str]) -> tuple[str, ...]:
@@ -159,12 +160,20 @@ class RasaClient:
         return answer
 
     async def status(self, timeout: float | None = None) -> RasaStatus:
-        """GET / ("Hello from Rasa: 3.6.21"); raise BotUnavailable when it does not answer."""
+        """GET / ("Hello from Rasa: 3.6.21") and GET /status; raise BotUnavailable when Rasa
+        does not answer, or answers without a model loaded (it would answer no message)."""
         answer = await self._request("GET", "/", expect_json=False, timeout=timeout)
         prefix = "Hello from Rasa:"
         text = str(answer).strip()
         version = text[len(prefix) :].strip() if text.startswith(prefix) else None
-        return RasaStatus(version=version)
+        try:
+            loaded = await self._request("GET", "/status", timeout=timeout)
+        except BotUnavailable as error:
+            if "HTTP 409" in str(error):  # Rasa's "No agent loaded"
+                raise BotUnavailable("Rasa answers but has no model loaded") from None
+            raise
+        model_id = loaded.get("model_id") if isinstance(loaded, dict) else None
+        return RasaStatus(version=version, model_id=str(model_id) if model_id else None)
 
     async def is_up(self, timeout: float | None = 2.0) -> bool:
         """True when the Rasa server answers GET /."""

@@ -34,6 +34,7 @@ class FakeRasa:
         self.parsed: list[str] = []
         self.events: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.fail_status: int | None = None
+        self.model_loaded = True
         self.invalid_json = False
         self.gate: asyncio.Event | None = None
         self._in_flight: dict[str, int] = defaultdict(int)
@@ -53,6 +54,7 @@ class FakeRasa:
         app = web.Application()
         app.router.add_get("/", self._hello)
         app.router.add_get("/version", self._version)
+        app.router.add_get("/status", self._status)
         app.router.add_post("/webhooks/gateway/webhook", self._webhook)
         app.router.add_post("/model/parse", self._parse)
         app.router.add_post("/conversations/{conversation_id}/tracker/events", self._events)
@@ -60,6 +62,28 @@ class FakeRasa:
 
     async def _hello(self, request: web.Request) -> web.Response:
         return web.Response(text=f"Hello from Rasa: {RASA_VERSION}")
+
+    async def _status(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return self._not_authenticated()
+        if not self.model_loaded:
+            return web.json_response(
+                {
+                    "status": "failure",
+                    "reason": "Conflict",
+                    "code": 409,
+                    "message": "No agent loaded. To continue processing, a model of a "
+                    "trained agent needs to be loaded.",
+                },
+                status=409,
+            )
+        return web.json_response(
+            {
+                "model_file": "models/city311.tar.gz",
+                "model_id": "fake-model",
+                "num_active_training_jobs": 0,
+            }
+        )
 
     async def _version(self, request: web.Request) -> web.Response:
         return web.json_response({"version": RASA_VERSION, "minimum_compatible_version": "3.5.0"})

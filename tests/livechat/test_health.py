@@ -9,6 +9,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.livechat.conftest import Gateway, GatewayFactory
+from tests.livechat.fakes import FakeRasa
 
 
 async def _health(gateway: Gateway) -> tuple[int, dict[str, Any], str]:
@@ -29,6 +30,7 @@ async def test_all_up(gateway: Gateway, database_url: str) -> None:
         assert isinstance(dependency["latency_ms"], float | int)
         assert "error" not in dependency
     assert body["dependencies"]["rasa"]["version"] == "3.6.21"
+    assert body["dependencies"]["rasa"]["model_id"] == "fake-model"
     expected_backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     assert body["dependencies"]["database"]["backend"] == expected_backend
 
@@ -41,6 +43,14 @@ async def test_rasa_down(make_gateway: GatewayFactory, closed_url: str) -> None:
     assert deps["rasa"]["status"] == "down" and deps["rasa"]["error"]
     assert deps["database"]["status"] == "up"
     assert deps["actions"]["status"] == "up"
+
+
+async def test_rasa_without_a_model_counts_as_down(gateway: Gateway, fake_rasa: FakeRasa) -> None:
+    fake_rasa.model_loaded = False
+    status, body, _ = await _health(gateway)
+    assert status == 503
+    assert body["dependencies"]["rasa"]["status"] == "down"
+    assert "no model loaded" in body["dependencies"]["rasa"]["error"]
 
 
 async def test_actions_down(make_gateway: GatewayFactory, closed_url: str) -> None:
