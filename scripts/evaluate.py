@@ -100,6 +100,18 @@ def macro_f1(pairs: list[tuple[str, str]]) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
+def domain_with_responses(work: Path) -> str:
+    """domain.yml with the responses kept under bot/data (the FAQ answers), merged as
+    `rasa train` merges them, so the ResponseSelector knows every retrieval response."""
+    from rasa.shared.core.domain import Domain
+
+    merged = work / "domain.yml"
+    if not merged.exists():
+        domain = Domain.load([str(ROOT / "domain.yml"), str(ROOT / "bot" / "data" / "responses")])
+        domain.persist(str(merged))
+    return str(merged)
+
+
 async def run_fold(number: int, train: list, test: list, work: Path,
                    config: Path) -> list[Outcome]:
     from rasa.core.agent import Agent
@@ -111,7 +123,7 @@ async def run_fold(number: int, train: list, test: list, work: Path,
     RasaYAMLWriter().dump(data_file, TrainingData(training_examples=[m for _, _, m in train]))
     started = time.monotonic()
     model = train_nlu(config=str(config), nlu_data=str(data_file),
-                      output=str(work / f"models{number}"), domain=str(ROOT / "domain.yml"),
+                      output=str(work / f"models{number}"), domain=domain_with_responses(work),
                       fixed_model_name=f"fold{number}")
     if model is None:
         raise SystemExit(f"fold {number}: training failed")
