@@ -16,9 +16,11 @@ import argparse
 import asyncio
 import json
 import random
+import re
 import sys
 import tempfile
 import time
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 from typing import NamedTuple
@@ -40,20 +42,30 @@ def load_examples() -> list[tuple[str, str, object]]:
     return examples
 
 
+def same_text(text: str) -> str:
+    """Case, accents and punctuation removed: "Bonne journée!" and "bonne journee" are one."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
 def folds_of(examples: list, k: int, seed: int) -> list[list[int]]:
-    """Stratified by (language, intent): each fold gets its share of every stratum."""
-    strata: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for index, (language, intent, _) in enumerate(examples):
-        strata[(language, intent)].append(index)
+    """Stratified by (language, intent): each fold gets its share of every stratum.
+
+    Examples that differ only by case, accents or punctuation (kept on purpose: citizens type
+    without accents) go to the same fold, so no test example has its twin in training."""
+    strata: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for index, (language, intent, message) in enumerate(examples):
+        strata[(language, intent)][same_text(message.get("text"))].append(index)
     rng = random.Random(seed)
     folds: list[list[int]] = [[] for _ in range(k)]
     offset = 0
     for key in sorted(strata):
-        indices = strata[key]
-        rng.shuffle(indices)
-        for position, index in enumerate(indices):
-            folds[(position + offset) % k].append(index)
-        offset += len(indices)
+        groups = sorted(strata[key].values())
+        rng.shuffle(groups)
+        for position, group in enumerate(groups):
+            folds[(position + offset) % k].extend(group)
+        offset += len(groups)
     return folds
 
 
