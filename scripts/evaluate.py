@@ -92,11 +92,29 @@ class Outcome(NamedTuple):
     ranked: str
     text: str
     confidence: float
+    margin: float  # over the second intent: what the fallback's ambiguity threshold looks at
 
 
 def top_confidence(parsed: dict) -> float:
     ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
     return round(float(ranking[0]["confidence"]), 3) if ranking else 0.0
+
+
+def top_margin(parsed: dict) -> float:
+    ranking = [float(r["confidence"]) for r in parsed.get("intent_ranking") or []
+               if r["name"] != "nlu_fallback"] + [0.0, 0.0]
+    return round(ranking[0] - ranking[1], 3)
+
+
+# (threshold, ambiguity_threshold) pairs of the FallbackClassifier worth comparing.
+SWEEP = [(0.3, 0.05), (0.4, 0.05), (0.4, 0.1), (0.5, 0.1)]
+
+
+def accuracy_at(outcomes: list[Outcome], threshold: float, ambiguity: float) -> float:
+    """Accuracy had the fallback used these thresholds (the top intent is kept otherwise)."""
+    right = sum(1 for o in outcomes if o.ranked == o.gold and o.confidence >= threshold
+                and o.margin >= ambiguity)
+    return right / len(outcomes) if outcomes else 0.0
 
 
 def macro_f1(pairs: list[tuple[str, str]]) -> float:
@@ -148,7 +166,7 @@ async def run_fold(number: int, train: list, test: list, work: Path,
         parsed = await agent.parse_message(message.get("text"))
         out.append(Outcome(language, gold, predicted_name(parsed),
                            predicted_name(parsed, ignore_fallback=True), message.get("text"),
-                           top_confidence(parsed)))
+                           top_confidence(parsed), top_margin(parsed)))
     elapsed = time.monotonic() - started
     print(f"    fold {number}: {1000 * elapsed / max(len(test), 1):.1f} ms per parse",
           flush=True)
@@ -197,6 +215,12 @@ async def main() -> None:
               f"{report[language]['macro_f1']:.4f} ({len(pairs)} examples); top intent "
               f"ignoring the fallback threshold: accuracy {ranked_accuracy:.4f}, macro F1 "
               f"{report[language]['macro_f1_ignoring_fallback']:.4f}")
+    for language in ("fr", "en"):
+        mine = [o for o in results if o.language == language]
+        sweep = {f"{t}/{a}": round(accuracy_at(mine, t, a), 4) for t, a in SWEEP}
+        report[language]["accuracy_by_fallback_threshold"] = sweep
+        print(f"    {language:>3}: accuracy by fallback threshold/ambiguity: "
+              + ", ".join(f"{k} {v:.4f}" for k, v in sweep.items()))
     confusions: dict[str, int] = defaultdict(int)
     for o in results:
         if o.gold != o.predicted:
