@@ -6,7 +6,8 @@ stratified by intent *and* language; each fold trains the real pipeline (config.
 domain's retrieval responses) on the rest and parses the held-out examples with the trained
 model. Retrieval intents count as their full name (`faq/tax_account`), as DESIGN.md lists them.
 
-Run with the bot environment: `.venvs/bot/bin/python scripts/evaluate.py [--folds 5]`.
+Run with the bot environment: `.venvs/bot/bin/python scripts/evaluate.py [--folds 5]`. To iterate
+quickly, `--quick` trains and tests a single split (the first of the 5 folds held out).
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import argparse
 import asyncio
 import json
 import random
+import re
 import sys
 import tempfile
 import time
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 NLU = ROOT / "bot" / "data" / "nlu"
@@ -38,20 +42,30 @@ def load_examples() -> list[tuple[str, str, object]]:
     return examples
 
 
+def same_text(text: str) -> str:
+    """Case, accents and punctuation removed: "Bonne journée!" and "bonne journee" are one."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
 def folds_of(examples: list, k: int, seed: int) -> list[list[int]]:
-    """Stratified by (language, intent): each fold gets its share of every stratum."""
-    strata: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for index, (language, intent, _) in enumerate(examples):
-        strata[(language, intent)].append(index)
+    """Stratified by (language, intent): each fold gets its share of every stratum.
+
+    Examples that differ only by case, accents or punctuation (kept on purpose: citizens type
+    without accents) go to the same fold, so no test example has its twin in training."""
+    strata: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for index, (language, intent, message) in enumerate(examples):
+        strata[(language, intent)][same_text(message.get("text"))].append(index)
     rng = random.Random(seed)
     folds: list[list[int]] = [[] for _ in range(k)]
     offset = 0
     for key in sorted(strata):
-        indices = strata[key]
-        rng.shuffle(indices)
-        for position, index in enumerate(indices):
-            folds[(position + offset) % k].append(index)
-        offset += len(indices)
+        groups = sorted(strata[key].values())
+        rng.shuffle(groups)
+        for position, group in enumerate(groups):
+            folds[(position + offset) % k].extend(group)
+        offset += len(groups)
     return folds
 
 
@@ -69,6 +83,40 @@ def predicted_name(parsed: dict, ignore_fallback: bool = False) -> str:
     return str(intent)
 
 
+class Outcome(NamedTuple):
+    """One held-out example: gold label, prediction, and prediction ignoring the fallback."""
+
+    language: str
+    gold: str
+    predicted: str
+    ranked: str
+    text: str
+    confidence: float
+    margin: float  # over the second intent: what the fallback's ambiguity threshold looks at
+
+
+def top_confidence(parsed: dict) -> float:
+    ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
+    return round(float(ranking[0]["confidence"]), 3) if ranking else 0.0
+
+
+def top_margin(parsed: dict) -> float:
+    ranking = [float(r["confidence"]) for r in parsed.get("intent_ranking") or []
+               if r["name"] != "nlu_fallback"] + [0.0, 0.0]
+    return round(ranking[0] - ranking[1], 3)
+
+
+# (threshold, ambiguity_threshold) pairs of the FallbackClassifier worth comparing.
+SWEEP = [(0.3, 0.05), (0.4, 0.05), (0.4, 0.1), (0.5, 0.1)]
+
+
+def accuracy_at(outcomes: list[Outcome], threshold: float, ambiguity: float) -> float:
+    """Accuracy had the fallback used these thresholds (the top intent is kept otherwise)."""
+    right = sum(1 for o in outcomes if o.ranked == o.gold and o.confidence >= threshold
+                and o.margin >= ambiguity)
+    return right / len(outcomes) if outcomes else 0.0
+
+
 def macro_f1(pairs: list[tuple[str, str]]) -> float:
     labels = {gold for gold, _ in pairs}
     scores = []
@@ -82,8 +130,20 @@ def macro_f1(pairs: list[tuple[str, str]]) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
-async def run_fold(number: int, train: list, test: list,
-                   work: Path) -> list[tuple[str, str, str, str]]:
+def domain_with_responses(work: Path) -> str:
+    """domain.yml with the responses kept under bot/data (the FAQ answers), merged as
+    `rasa train` merges them, so the ResponseSelector knows every retrieval response."""
+    from rasa.shared.core.domain import Domain
+
+    merged = work / "domain.yml"
+    if not merged.exists():
+        domain = Domain.load([str(ROOT / "domain.yml"), str(ROOT / "bot" / "data" / "responses")])
+        domain.persist(str(merged))
+    return str(merged)
+
+
+async def run_fold(number: int, train: list, test: list, work: Path,
+                   config: Path) -> list[Outcome]:
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
@@ -92,8 +152,8 @@ async def run_fold(number: int, train: list, test: list,
     data_file = work / f"fold{number}.yml"
     RasaYAMLWriter().dump(data_file, TrainingData(training_examples=[m for _, _, m in train]))
     started = time.monotonic()
-    model = train_nlu(config=str(ROOT / "config.yml"), nlu_data=str(data_file),
-                      output=str(work / f"models{number}"), domain=str(ROOT / "domain.yml"),
+    model = train_nlu(config=str(config), nlu_data=str(data_file),
+                      output=str(work / f"models{number}"), domain=domain_with_responses(work),
                       fixed_model_name=f"fold{number}")
     if model is None:
         raise SystemExit(f"fold {number}: training failed")
@@ -101,10 +161,15 @@ async def run_fold(number: int, train: list, test: list,
           f"{time.monotonic() - started:.0f} s; parsing {len(test)}", flush=True)
     agent = Agent.load(model)
     out = []
+    started = time.monotonic()
     for language, gold, message in test:
         parsed = await agent.parse_message(message.get("text"))
-        out.append((language, gold, predicted_name(parsed),
-                    predicted_name(parsed, ignore_fallback=True)))
+        out.append(Outcome(language, gold, predicted_name(parsed),
+                           predicted_name(parsed, ignore_fallback=True), message.get("text"),
+                           top_confidence(parsed), top_margin(parsed)))
+    elapsed = time.monotonic() - started
+    print(f"    fold {number}: {1000 * elapsed / max(len(test), 1):.1f} ms per parse",
+          flush=True)
     return out
 
 
@@ -112,24 +177,34 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=311)
+    parser.add_argument("--quick", action="store_true",
+                        help="run only the first fold (one train/test split), for iterating")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml",
+                        help="pipeline to evaluate (default: the bot's config.yml)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "nlu-eval.json")
     args = parser.parse_args()
 
     examples = load_examples()
     folds = folds_of(examples, args.folds, args.seed)
-    print(f"==> {len(examples)} examples, {args.folds}-fold cross-validation", flush=True)
-    results: list[tuple[str, str, str, str]] = []
+    if args.quick:
+        folds_run = folds[:1]
+        print(f"==> {len(examples)} examples, quick: 1 of {args.folds} folds held out",
+              flush=True)
+    else:
+        folds_run = folds
+        print(f"==> {len(examples)} examples, {args.folds}-fold cross-validation", flush=True)
+    results: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="city311-eval-") as tmp:
-        for number, held_out in enumerate(folds, start=1):
+        for number, held_out in enumerate(folds_run, start=1):
             held = set(held_out)
             train = [e for i, e in enumerate(examples) if i not in held]
             test = [examples[i] for i in held_out]
-            results += await run_fold(number, train, test, Path(tmp))
+            results += await run_fold(number, train, test, Path(tmp), args.config)
 
     report: dict[str, dict] = {}
     for language in ("fr", "en", "all"):
-        pairs = [(g, p) for lang, g, p, _ in results if language in ("all", lang)]
-        ranked = [(g, r) for lang, g, _, r in results if language in ("all", lang)]
+        pairs = [(o.gold, o.predicted) for o in results if language in ("all", o.language)]
+        ranked = [(o.gold, o.ranked) for o in results if language in ("all", o.language)]
         accuracy = sum(1 for g, p in pairs if g == p) / len(pairs)
         ranked_accuracy = sum(1 for g, r in ranked if g == r) / len(ranked)
         report[language] = {"examples": len(pairs), "accuracy": round(accuracy, 4),
@@ -140,18 +215,29 @@ async def main() -> None:
               f"{report[language]['macro_f1']:.4f} ({len(pairs)} examples); top intent "
               f"ignoring the fallback threshold: accuracy {ranked_accuracy:.4f}, macro F1 "
               f"{report[language]['macro_f1_ignoring_fallback']:.4f}")
+    for language in ("fr", "en"):
+        mine = [o for o in results if o.language == language]
+        sweep = {f"{t}/{a}": round(accuracy_at(mine, t, a), 4) for t, a in SWEEP}
+        report[language]["accuracy_by_fallback_threshold"] = sweep
+        print(f"    {language:>3}: accuracy by fallback threshold/ambiguity: "
+              + ", ".join(f"{k} {v:.4f}" for k, v in sweep.items()))
     confusions: dict[str, int] = defaultdict(int)
-    for language, gold, predicted, _ in results:
-        if gold != predicted:
-            confusions[f"{language}: {gold} -> {predicted}"] += 1
+    for o in results:
+        if o.gold != o.predicted:
+            confusions[f"{o.language}: {o.gold} -> {o.predicted}"] += 1
+    misses = [{"language": o.language, "text": o.text, "gold": o.gold, "predicted": o.predicted,
+               "top_ignoring_fallback": o.ranked, "confidence": o.confidence}
+              for o in results if o.gold != o.predicted]
     worst = sorted(confusions.items(), key=lambda kv: -kv[1])[:15]
     if worst:
         print("    most frequent confusions:")
         for label, count in worst:
             print(f"      {count:3d}  {label}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"folds": args.folds, "per_language": report,
-                                    "confusions": dict(worst)}, indent=2) + "\n")
+    args.out.write_text(json.dumps({"folds": args.folds, "quick": args.quick,
+                                    "per_language": report,
+                                    "confusions": dict(worst), "misses": misses},
+                                   indent=2, ensure_ascii=False) + "\n")
     print(f"==> written to {args.out}")
     target = min(report["fr"]["macro_f1"], report["en"]["macro_f1"], report["fr"]["accuracy"],
                  report["en"]["accuracy"])

@@ -81,3 +81,23 @@ def test_report_examples_annotate_addresses(language: str) -> None:
         if intent.startswith("report_") and intent != "report_lost_item_transit":
             annotated = [t for t in texts if "](address)" in t]
             assert len(annotated) >= 3, intent
+
+
+def test_held_out_messages_are_never_trained_on() -> None:
+    holdout = Path(__file__).resolve().parents[2] / "bot" / "tests" / "nlu_holdout.yml"
+    held_out = {
+        _key(line[2:])
+        for block in yaml.safe_load(holdout.read_text(encoding="utf-8"))["nlu"]
+        for line in block["examples"].splitlines()
+        if line.startswith("- ")
+    }
+    trained = {_key(t) for lang in ("fr", "en") for texts in examples(lang).values() for t in texts}
+    assert held_out, "no held-out message found"
+    assert sorted(held_out & trained) == []
+
+
+def test_no_example_is_in_both_languages() -> None:
+    # The folds of `make eval` are split per language: a text in both would be in train and test.
+    french = {_key(t) for texts in examples("fr").values() for t in texts}
+    english = {_key(t) for texts in examples("en").values() for t in texts}
+    assert sorted(french & english) == []
