@@ -127,7 +127,10 @@ def interpret_optional(
             else Answer(problem=texts.NOT_UNDERSTOOD)
         )
     if question == CONTACT:
-        if skip:
+        # A mistyped address or number is an attempt to give one, whatever the NLU made of it
+        # (it took "name@example" for a "deny"): re-prompt rather than skip.
+        tried = "@" in text or sum(character.isdigit() for character in text) >= 3
+        if skip and not tried:
             return Answer({CONTACT: {}, "contact_language": None})
         contact = parse_contact(text)
         return Answer({CONTACT: contact}) if contact else Answer(problem=texts.BAD_CONTACT)

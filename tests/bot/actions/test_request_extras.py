@@ -165,6 +165,14 @@ def test_optional_answers_not_understood(
     assert result.updates == {} and result.problem == problem
 
 
+@pytest.mark.parametrize("answer", ["name@example", "613-55"])
+def test_a_mistyped_contact_is_reprompted_even_if_read_as_deny(
+    pothole: Service, answer: str
+) -> None:
+    result = interpret(CONTACT, pothole, answer, "deny", TODAY, answered())
+    assert result.updates == {} and result.problem == texts.BAD_CONTACT
+
+
 def test_optional_questions_have_skip_buttons(pothole: Service) -> None:
     assert render(PHOTO, pothole, answered(), "fr") == (
         texts.ASK_PHOTO["fr"], [{"title": "Pas de photo", "payload": "/deny"}],
