@@ -21,53 +21,63 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
+class ActionServer:
+    """The fake action server on a fixed free port, so it can stop and come back."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server: TestServer | None = None
+
+    async def start(self) -> None:
+        self.server = TestServer(fake_actions_app(), host="127.0.0.1", port=self.port)
+        await self.server.start_server()
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+
+
+@pytest.fixture
+async def actions() -> AsyncIterator[ActionServer]:
+    server = ActionServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
 async def test_down_action_server_makes_the_bot_unavailable_until_it_is_back(
-    http: aiohttp.ClientSession, fake_rasa: FakeRasa
+    http: aiohttp.ClientSession, fake_rasa: FakeRasa, actions: ActionServer
 ) -> None:
-    port = free_port()
-    actions = TestServer(fake_actions_app(), host="127.0.0.1", port=port)
-    await actions.start_server()
     rasa = ActionsAwareRasaClient(
-        http, fake_rasa.url, actions_url=f"http://127.0.0.1:{port}/", trust_seconds=0
+        http, fake_rasa.url, actions_url=actions.url + "/", trust_seconds=0
     )
-    try:
-        assert await rasa.send_message("abc", "bonjour") == [BotReply(text="echo: bonjour")]
+    assert await rasa.send_message("abc", "bonjour") == [BotReply(text="echo: bonjour")]
 
-        await actions.close()
-        # Rasa answers, but without its custom actions the answer is not trusted.
-        with pytest.raises(BotUnavailable, match="action server"):
-            await rasa.send_message("abc", "nid-de-poule")
-        assert [m["message"] for m in fake_rasa.received] == ["bonjour", "nid-de-poule"]
-        # Known down: Rasa is not even asked (its tracker is not filled with fallbacks).
-        with pytest.raises(BotUnavailable, match="action server"):
-            await rasa.send_message("abc", "1234 rue Principale")
-        assert len(fake_rasa.received) == 2
+    await actions.stop()
+    # Rasa answers, but without its custom actions the answer is not trusted.
+    with pytest.raises(BotUnavailable, match="action server"):
+        await rasa.send_message("abc", "nid-de-poule")
+    assert [m["message"] for m in fake_rasa.received] == ["bonjour", "nid-de-poule"]
+    # Known down: Rasa is not even asked (its tracker is not filled with fallbacks).
+    with pytest.raises(BotUnavailable, match="action server"):
+        await rasa.send_message("abc", "1234 rue Principale")
+    assert len(fake_rasa.received) == 2
 
-        actions = TestServer(fake_actions_app(), host="127.0.0.1", port=port)
-        await actions.start_server()
-        assert await rasa.send_message("abc", "rebonjour") == [BotReply(text="echo: rebonjour")]
-        assert rasa.actions_down is False
-    finally:
-        await actions.close()
+    await actions.start()
+    assert await rasa.send_message("abc", "rebonjour") == [BotReply(text="echo: rebonjour")]
+    assert rasa.actions_down is False
 
 
 async def test_a_healthy_answer_is_trusted_for_a_while(
-    http: aiohttp.ClientSession, fake_rasa: FakeRasa
+    http: aiohttp.ClientSession, fake_rasa: FakeRasa, actions: ActionServer
 ) -> None:
-    port = free_port()
-    actions = TestServer(fake_actions_app(), host="127.0.0.1", port=port)
-    await actions.start_server()
-    rasa = ActionsAwareRasaClient(
-        http, fake_rasa.url, actions_url=f"http://127.0.0.1:{port}", trust_seconds=3600
-    )
-    try:
-        assert await rasa.send_message("abc", "bonjour") == [BotReply(text="echo: bonjour")]
-        await actions.close()
-        # Within the trust window the check is skipped: the answer is passed on.
-        assert await rasa.send_message("abc", "allo") == [BotReply(text="echo: allo")]
-        assert rasa.actions_down is False
-    finally:
-        await actions.close()
+    rasa = ActionsAwareRasaClient(http, fake_rasa.url, actions_url=actions.url, trust_seconds=3600)
+    assert await rasa.send_message("abc", "bonjour") == [BotReply(text="echo: bonjour")]
+    await actions.stop()
+    # Within the trust window the check is skipped: the answer is passed on.
+    assert await rasa.send_message("abc", "allo") == [BotReply(text="echo: allo")]
+    assert rasa.actions_down is False
 
 
 async def test_rasa_errors_come_first_and_no_actions_url_means_no_check(
