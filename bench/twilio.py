@@ -30,10 +30,13 @@ class TimedTwilio(FakeTwilio):
         self._runner: web.AppRunner | None = None
 
     async def _create(self, request: web.Request) -> web.Response:
+        # The SMS has arrived when Twilio has the request: how long Twilio (here, the fake in
+        # this process) takes to answer is not the gateway's.
+        arrived = time.perf_counter()
         response = await super()._create(request)
         if response.status == 201:
             form = await request.post()  # parsed once by the fake, cached by aiohttp
-            self.arrivals[str(form["To"])].put_nowait((time.perf_counter(), str(form["Body"])))
+            self.arrivals[str(form["To"])].put_nowait((arrived, str(form["Body"])))
         return response
 
     async def start(self) -> str:

@@ -13,14 +13,13 @@ import asyncio
 import dataclasses
 import logging
 import re
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import phonenumbers
 from aiohttp import web
 from multidict import MultiDictProxy
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import (
     SIGNATURE_HEADER,
     SIGNATURE_SETTINGS_HEADER,
@@ -41,6 +40,7 @@ from livechat.sms import texts
 from livechat.sms.delivery import SmsSender
 from livechat.sms.keywords import Keyword, KeywordKind, choice_number, fold, match_keyword
 from livechat.sms.ratelimit import PhoneRateLimiter
+from livechat.sms.store import Received, SmsState
 from livechat.storable import storable_text
 
 log = logging.getLogger(__name__)
@@ -99,8 +99,9 @@ class SmsChannel:
         self.confirm_subscriptions: ConfirmSubscriptions | None = None
         self.survey_reply: SurveyReply | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._waiting: defaultdict[str, int] = defaultdict(int)
+        # Per number, the turn of the latest webhook: each message is handled after the one
+        # that arrived before it.
+        self._turns: dict[str, asyncio.Future[None]] = {}
         router.register_sender("sms", sender.send_message)
 
     async def join(self) -> None:
@@ -148,28 +149,30 @@ class SmsChannel:
         if media:
             photos = [item["url"] for item in media if item["content_type"].startswith("image/")]
             payload = {"media": media, "photo_urls": photos}
+        before, mine = self._take_turn(phone)
         try:
-            conversation = await self.store.open_phone_conversation(phone)
-            message = await self.store.append_message(
-                conversation.id,
-                direction=Direction.INCOMING,
-                sender=Sender.CITIZEN,
+            received = await self.sender.sms_store.receive(
+                phone,
                 content=body,
                 payload=payload,
                 language=detect_language(body) if body.strip() else None,
                 source_id=sid,
             )
-        except IntegrityError:
-            if await self.sender.sms_store.has_message(sid):
-                log.info("duplicate twilio webhook ignored", extra={"message_sid": sid})
-                return _twiml()
-            raise
-        except StorageUnavailable:
+        except BaseException as error:
+            self._end_turn(phone, mine)
+            if not isinstance(error, StorageUnavailable):
+                raise
             self.router.metrics.error("storage_unavailable")
             log.error("sms not stored: database unavailable", extra={"phone": mask_contacts(phone)})
             # Twilio sends this reply itself: the citizen is not left without an answer.
             return _twiml(texts.both("storage_unavailable"))
-        self._spawn(phone, lambda: self._handle(conversation, message, phone))
+        if received is None:
+            self._end_turn(phone, mine)
+            log.info("duplicate twilio webhook ignored", extra={"message_sid": sid})
+            return _twiml()
+        # What `receive` read is current unless a message of this number is still in hand.
+        fresh = before is None
+        self._spawn(phone, before, mine, lambda: self._handle(received, phone, fresh))
         return _twiml()
 
     async def status(self, request: web.Request) -> web.Response:
@@ -191,38 +194,63 @@ class SmsChannel:
 
     # -- handling, in order per number --------------------------------------------------
 
-    def _spawn(self, phone: str, job: Callable[[], Awaitable[None]]) -> None:
-        task = asyncio.create_task(self._in_order(phone, job), name="sms-incoming")
+    def _take_turn(self, phone: str) -> tuple[asyncio.Future[None] | None, asyncio.Future[None]]:
+        """This webhook's place among the number's messages: (the turn before, its own)."""
+        before = self._turns.get(phone)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._turns[phone] = mine
+        return before, mine
+
+    def _end_turn(self, phone: str, mine: asyncio.Future[None]) -> None:
+        if not mine.done():
+            mine.set_result(None)
+        if self._turns.get(phone) is mine:
+            del self._turns[phone]
+
+    def _spawn(
+        self,
+        phone: str,
+        before: asyncio.Future[None] | None,
+        mine: asyncio.Future[None],
+        job: Callable[[], Awaitable[None]],
+    ) -> None:
+        task = asyncio.create_task(self._in_order(phone, before, mine, job), name="sms-incoming")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _in_order(self, phone: str, job: Callable[[], Awaitable[None]]) -> None:
-        lock = self._locks.setdefault(phone, asyncio.Lock())
-        self._waiting[phone] += 1
+    async def _in_order(
+        self,
+        phone: str,
+        before: asyncio.Future[None] | None,
+        mine: asyncio.Future[None],
+        job: Callable[[], Awaitable[None]],
+    ) -> None:
         try:
-            async with lock:
-                await job()
+            if before is not None:
+                # shield: being cancelled must not cancel the turn of the message before.
+                await asyncio.shield(before)
+            await job()
         except Exception:
             log.exception("sms handling failed", extra={"phone": mask_contacts(phone)})
         finally:
-            self._waiting[phone] -= 1
-            if not self._waiting[phone]:
-                del self._waiting[phone]
-                self._locks.pop(phone, None)
+            self._end_turn(phone, mine)
 
-    async def _handle(
-        self, conversation: ConversationInfo, message: MessageInfo, phone: str
-    ) -> None:
+    async def _handle(self, received: Received, phone: str, fresh: bool) -> None:
+        message = received.message
+        state = received.state
+        if not fresh:
+            # An earlier message of this number was handled meanwhile (e.g. a handoff, STOP).
+            state = await self.sender.sms_store.state(state.conversation.id) or state
+        current = state.conversation
         body = message.content or ""
         keyword = match_keyword(body)
-        current = await self.store.get_conversation(conversation.id)
         language = _language(keyword, current)
         if keyword is not None and keyword.kind is KeywordKind.OPT_OUT:
             await self.sender.opt_out(phone)
             await self._note(current, "opted_out_note", keyword.word)
             await self._reply(phone, current, "opted_out", language, opt_out_confirmation=True)
             return
-        opted_out = await self.sender.sms_store.is_opted_out(phone)
+        opted_out = state.opted_out
         if keyword is not None and (
             keyword.kind is KeywordKind.OPT_IN
             or (opted_out and keyword.kind is KeywordKind.CONFIRM)
@@ -258,7 +286,7 @@ class SmsChannel:
                 return
         if await self._survey_answered(phone, body):
             return
-        await self._to_router(current, message)
+        await self._to_router(state, message)
 
     async def _survey_answered(self, phone: str, body: str) -> bool:
         """A bare "1".."5" answering a survey invitation is recorded, not sent to the bot."""
@@ -308,40 +336,39 @@ class SmsChannel:
             opt_out_confirmation=opt_out_confirmation,
         )
 
-    async def _to_router(self, conversation: ConversationInfo, message: MessageInfo) -> None:
+    async def _to_router(self, state: SmsState, message: MessageInfo) -> None:
+        conversation = state.conversation
         metadata: dict[str, Any] = {}
         photos = (message.payload or {}).get("photo_urls")
         if photos:
             metadata["photo_urls"] = list(photos)
         if conversation.status == ConversationStatus.BOT:
-            chosen = await self._choice(conversation, message.content or "")
+            chosen = _choice(state.last_bot, message.content or "")
             if chosen is not None:
                 number, title, payload = chosen
                 metadata["sms_choice"] = {"number": number, "title": title}
                 # Rasa gets the button's payload; the stored message stays what was typed.
                 message = dataclasses.replace(message, content=payload, language=None)
-        # `conversation` was read in _handle, after the message was stored.
+        # `state` was read after the message was stored, with nothing of this number between.
         self.router.submit(conversation, message, metadata, fresh=True)
 
-    async def _choice(
-        self, conversation: ConversationInfo, text: str
-    ) -> tuple[int, str, str] | None:
-        """The button a reply picks in the bot's last message: by number, or by its title."""
-        number = choice_number(text)
-        folded = fold(text)
-        if number is None and not folded:
-            return None
-        last = await self.sender.sms_store.last_bot_message(conversation.id)
-        buttons = (last.payload or {}).get("buttons") if last is not None else None
-        if not isinstance(buttons, list):
-            return None
-        for index, button in enumerate(buttons, start=1):
-            if not isinstance(button, dict) or not isinstance(button.get("payload"), str):
-                continue
-            title = str(button.get("title", ""))
-            if index == number or (number is None and fold(title) == folded):
-                return index, title, button["payload"]
+
+def _choice(last_bot: MessageInfo | None, text: str) -> tuple[int, str, str] | None:
+    """The button a reply picks in the bot's last message: by number, or by its title."""
+    number = choice_number(text)
+    folded = fold(text)
+    if number is None and not folded:
         return None
+    buttons = (last_bot.payload or {}).get("buttons") if last_bot is not None else None
+    if not isinstance(buttons, list):
+        return None
+    for index, button in enumerate(buttons, start=1):
+        if not isinstance(button, dict) or not isinstance(button.get("payload"), str):
+            continue
+        title = str(button.get("title", ""))
+        if index == number or (number is None and fold(title) == folded):
+            return index, title, button["payload"]
+    return None
 
 
 async def _form(request: web.Request) -> MultiDictProxy[str]:

@@ -87,7 +87,7 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.typing_listener: TypingListener | None = None
         # Set by the agent hub: told when the citizen ends a conversation.
         self.end_listener: EndListener | None = None
-        router.register_sender("web", self.send_to_conversation)
+        router.register_sender("web", self.send_to_conversation, needs_stored_id=False)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Every event's data made storable first (a lone surrogate or NUL would fail in the

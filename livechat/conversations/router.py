@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,7 +20,7 @@ from livechat.errors import BotUnavailable, LivechatError, StorageUnavailable
 from livechat.language import detect_language
 from livechat.metrics import GatewayMetrics
 from livechat.models import ConversationStatus, Direction, Sender
-from livechat.rasa_client import BotReply, RasaClient
+from livechat.rasa_client import RasaClient
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +52,29 @@ class ConversationRouter:
         self._rasa = rasa
         self.metrics = metrics or GatewayMetrics()
         self._senders: dict[str, OutboundSender] = {}
+        # Channels that show a bot reply without its stored id (web chat): sent while stored.
+        self._send_while_storing: set[str] = set()
         self._queues: dict[int, deque[_Job]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         self.agent_handoff: AgentHandoff | None = None
         self.intercept: Intercept | None = None
         self.bot_outage: BotOutage | None = None
 
-    def register_sender(self, channel: str, sender: OutboundSender) -> None:
-        """Let a channel adapter deliver outgoing messages of its conversations."""
+    def register_sender(
+        self, channel: str, sender: OutboundSender, *, needs_stored_id: bool = True
+    ) -> None:
+        """Let a channel adapter deliver outgoing messages of its conversations.
+
+        A channel whose delivery needs no message id (`needs_stored_id=False`) gets each bot
+        reply while it is being stored rather than after: one database round trip less
+        between Rasa's answer and the citizen. The reply is stored before the conversation's
+        next message is handled either way.
+        """
         self._senders[channel] = sender
+        if needs_stored_id:
+            self._send_while_storing.discard(channel)
+        else:
+            self._send_while_storing.add(channel)
 
     def submit(
         self,
@@ -170,17 +185,22 @@ class ConversationRouter:
             await self._send(conversation, notice)
             return [notice]
         sent = []
+        concurrent = conversation.channel in self._send_while_storing
         for reply in replies:
-            stored = await self._store_reply(conversation, reply)
-            await self._send(conversation, stored)
+            language = reply_language(reply.text)
+            payload = reply.to_payload()
+            storing = self._store_outgoing(conversation, Sender.BOT, reply.text, payload, language)
+            if concurrent:
+                stored_task = asyncio.ensure_future(storing)
+                await self._send(
+                    conversation, _unsaved(conversation, reply.text, payload, language)
+                )
+                stored = await stored_task
+            else:
+                stored = await storing
+                await self._send(conversation, stored)
             sent.append(stored)
         return sent
-
-    async def _store_reply(self, conversation: ConversationInfo, reply: BotReply) -> MessageInfo:
-        language = detect_language(reply.text) if reply.text else None
-        return await self._store_outgoing(
-            conversation, Sender.BOT, reply.text, reply.to_payload(), language
-        )
 
     async def _store_outgoing(
         self,
@@ -206,17 +226,7 @@ class ConversationRouter:
                 "reply not stored",
                 extra={"conversation_id": conversation.id, "error": str(error)},
             )
-            return MessageInfo(
-                id=None,
-                conversation_id=conversation.id,
-                direction=Direction.OUTGOING.value,
-                sender=sender.value,
-                content=text,
-                payload=payload,
-                language=language,
-                private=False,
-                created_at=utcnow(),
-            )
+            return _unsaved(conversation, text, payload, language, sender)
 
     async def deliver(self, conversation: ConversationInfo, message: MessageInfo) -> None:
         """Send a stored outgoing message (agent reply, system notice) through its channel."""
@@ -253,3 +263,30 @@ class ConversationRouter:
                     )
         finally:
             self._workers.pop(conversation_id, None)
+
+
+@functools.lru_cache(maxsize=4096)
+def reply_language(text: str | None) -> str | None:
+    """The language of a bot reply; cached, since replies come from a few hundred templates."""
+    return detect_language(text) if text else None
+
+
+def _unsaved(
+    conversation: ConversationInfo,
+    text: str | None,
+    payload: dict[str, Any] | None,
+    language: str | None,
+    sender: Sender = Sender.BOT,
+) -> MessageInfo:
+    """An outgoing message as it is (or would have been) stored, without its id."""
+    return MessageInfo(
+        id=None,
+        conversation_id=conversation.id,
+        direction=Direction.OUTGOING.value,
+        sender=sender.value,
+        content=text,
+        payload=payload,
+        language=language,
+        private=False,
+        created_at=utcnow(),
+    )

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, TypedDict, TypeVar, Unpack
+from typing import Any, TypeVar, Unpack
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import InstrumentedAttribute
 
+from livechat.conversations import writes
+from livechat.conversations.snapshots import ConversationInfo, MessageInfo
+from livechat.conversations.writes import AppendOptions
 from livechat.db import SessionRunner, SQLiteThread, utcnow
 from livechat.errors import ConversationNotFound, LivechatError, StorageUnavailable
 from livechat.models import (
@@ -27,67 +28,15 @@ from livechat.models import (
 )
 from livechat.requests.models import SurveyResponse
 
+__all__ = [
+    "AppendOptions",
+    "ConversationInfo",
+    "ConversationStore",
+    "DuplicateMessage",
+    "MessageInfo",
+]
+
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ConversationInfo:
-    """A conversation as it was when read; safe to pass between tasks."""
-
-    id: int
-    public_id: uuid.UUID
-    contact_id: int
-    channel: str
-    status: str
-    language: str | None
-
-    @property
-    def rasa_sender(self) -> str:
-        """The Rasa sender id (conversation uuid as hex)."""
-        return self.public_id.hex
-
-    @classmethod
-    def of(cls, row: Conversation | Row[Unpack[tuple[Any, ...]]]) -> ConversationInfo:
-        """From an ORM row, or a Core row holding the same columns."""
-        return cls(
-            id=row.id,
-            public_id=row.public_id,
-            contact_id=row.contact_id,
-            channel=row.channel,
-            status=row.status,
-            language=row.language,
-        )
-
-
-@dataclass(frozen=True)
-class MessageInfo:
-    """A message as stored; `id` is None only for a reply that could not be stored."""
-
-    id: int | None
-    conversation_id: int
-    direction: str
-    sender: str
-    content: str | None
-    payload: dict[str, Any] | None
-    language: str | None
-    private: bool
-    created_at: dt.datetime
-    client_message_id: str | None = None
-
-    @classmethod
-    def of(cls, row: Message) -> MessageInfo:
-        return cls(
-            id=row.id,
-            conversation_id=row.conversation_id,
-            direction=row.direction,
-            sender=row.sender,
-            content=row.content,
-            payload=row.payload,
-            language=row.language,
-            private=row.private,
-            created_at=row.created_at,
-            client_message_id=row.client_message_id,
-        )
 
 
 class DuplicateMessage(LivechatError):
@@ -96,28 +45,6 @@ class DuplicateMessage(LivechatError):
     def __init__(self, existing: MessageInfo) -> None:
         super().__init__(f"message {existing.id} already stored")
         self.existing = existing
-
-
-# What ConversationInfo holds, for statements that return it (UPDATE ... RETURNING).
-_CONVERSATION_COLUMNS = (
-    Conversation.id,
-    Conversation.public_id,
-    Conversation.contact_id,
-    Conversation.channel,
-    Conversation.status,
-    Conversation.language,
-)
-
-
-class AppendOptions(TypedDict, total=False):
-    """The optional details of `ConversationStore.append_message`."""
-
-    payload: dict[str, Any] | None
-    language: str | None
-    source_id: str | None
-    private: bool
-    client_message_id: str | None
-    unresolved_only: bool
 
 
 class ConversationStore:
@@ -281,53 +208,21 @@ class ConversationStore:
         """
 
         def append(session: Session) -> tuple[ConversationInfo, MessageInfo]:
-            now = utcnow()
-            changes: dict[str, Any] = {"last_activity_at": now}
-            if sender is Sender.CITIZEN and language is not None:
-                changes["language"] = language
-            target = update(Conversation).where(Conversation.id == conversation_id)
-            if unresolved_only:
-                target = target.where(Conversation.status != ConversationStatus.RESOLVED.value)
-            # Core UPDATE ... RETURNING (SQLite >= 3.35, PostgreSQL): one statement, no
-            # unit-of-work bookkeeping on the hot path.
-            row = session.execute(
-                target.values(**changes).returning(*_CONVERSATION_COLUMNS),
-                execution_options={"synchronize_session": False},
-            ).first()
-            if row is None:
-                raise ConversationNotFound(f"conversation {conversation_id}")
-            message_id = session.scalar(
-                insert(Message)
-                .values(
-                    conversation_id=conversation_id,
-                    direction=direction.value,
-                    sender=sender.value,
-                    content=content,
-                    payload=payload,
-                    language=language,
-                    source_id=source_id,
-                    private=private,
-                    created_at=now,
-                    client_message_id=client_message_id,
-                )
-                .returning(Message.id)
-            )
-            session.commit()
-            assert message_id is not None
-            conversation = ConversationInfo.of(row)
-            message = MessageInfo(
-                id=message_id,
-                conversation_id=conversation_id,
-                direction=direction.value,
-                sender=sender.value,
+            stored = writes.append_message(
+                session,
+                conversation_id,
+                direction=direction,
+                sender=sender,
                 content=content,
                 payload=payload,
                 language=language,
+                source_id=source_id,
                 private=private,
-                created_at=now,
                 client_message_id=client_message_id,
+                unresolved_only=unresolved_only,
             )
-            return conversation, message
+            session.commit()
+            return stored
 
         try:
             return await self._run_sync(append)
@@ -391,30 +286,11 @@ class ConversationStore:
 
     @staticmethod
     def _open_once(
-        session: Session, identifier: Any, value: str, channel: Channel
+        session: Session, identifier: InstrumentedAttribute[Any], value: str, channel: Channel
     ) -> ConversationInfo:
-        contact = session.scalar(select(Contact).where(identifier == value))
-        if contact is None:
-            contact = Contact(**{identifier.key: value})
-            session.add(contact)
-            session.flush()
-        conversation = session.scalar(
-            select(Conversation).where(
-                Conversation.contact_id == contact.id,
-                Conversation.channel == channel.value,
-                Conversation.status != ConversationStatus.RESOLVED.value,
-            )
-        )
-        if conversation is None:
-            conversation = Conversation(
-                contact_id=contact.id,
-                channel=channel.value,
-                status=ConversationStatus.BOT.value,
-                language=contact.language,
-            )
-            session.add(conversation)
+        conversation = writes.open_conversation(session, identifier, value, channel)
         session.commit()
-        return ConversationInfo.of(conversation)
+        return conversation
 
     async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         with _storage_errors():

@@ -101,14 +101,15 @@ class SmsSender:
         the router's outbound sender for the "sms" channel."""
         if message.direction != Direction.OUTGOING.value or message.private:
             return
-        phone = await self.sms_store.phone_of_contact(conversation.contact_id)
+        phone, opted_out = await self.sms_store.recipient(conversation.contact_id)
         if phone is None:
             log.error(
                 "sms conversation without a phone", extra={"conversation_id": conversation.id}
             )
             return
         language = message.language or conversation.language
-        await self._deliver(conversation.id, phone, message, render(message, language))
+        text = render(message, language)
+        await self._deliver(conversation.id, phone, message, text, opted_out=opted_out)
 
     async def send_text(
         self,
@@ -186,7 +187,11 @@ class SmsSender:
         message: MessageInfo,
         text: str,
         mode: _Mode | None = None,
+        *,
+        opted_out: bool | None = None,
     ) -> None:
+        """Split, store the later parts, send each; `opted_out`, when the caller just read
+        it, saves reading it again."""
         mode = mode or _Mode()
         bodies = split_sms(plain_text(text))
         if not bodies:
@@ -219,7 +224,9 @@ class SmsSender:
             assert stored.id is not None
             parts.append((stored.id, body, meta))
         for message_id, body, meta in parts:
-            await self._transmit(message_id, conversation_id, phone, body, meta, 1, mode)
+            await self._transmit(
+                message_id, conversation_id, phone, body, meta, 1, mode, opted_out=opted_out
+            )
 
     async def _transmit(
         self,
@@ -231,8 +238,11 @@ class SmsSender:
         attempt: int,
         mode: _Mode,
         previous_sids: list[str] | None = None,
+        *,
+        opted_out: bool | None = None,
     ) -> None:
-        """The lowest send function: nothing reaches Twilio without passing here."""
+        """The lowest send function: nothing reaches Twilio without passing here.
+        `opted_out`: the number's opt-out as just read (None: read it here)."""
         size = measure(body)
         meta = {
             **meta,
@@ -242,7 +252,9 @@ class SmsSender:
         }
         if previous_sids:
             meta["previous_sids"] = previous_sids
-        if not mode.opt_out_confirmation and await self.sms_store.is_opted_out(phone):
+        if opted_out is None and not mode.opt_out_confirmation:
+            opted_out = await self.sms_store.is_opted_out(phone)
+        if opted_out and not mode.opt_out_confirmation:
             log.info("sms not sent: number opted out", extra={"phone": mask_contacts(phone)})
             await self.sms_store.record_attempt(
                 message_id, content=body, sms={**meta, "blocked": "opted_out"},

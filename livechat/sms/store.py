@@ -1,4 +1,9 @@
-"""Database work of the SMS channel: opt-outs, delivery status, the last bot question."""
+"""Database work of the SMS channel: receiving, opt-outs, delivery status, the last bot question.
+
+An SMS's hot path is two units of work (each one hop to the database thread): `receive` stores
+the citizen's message and reads what handling it needs; `recipient` reads where and whether a
+reply may go.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from livechat.conversations.store import MessageInfo
+from livechat.conversations import writes
+from livechat.conversations.snapshots import ConversationInfo, MessageInfo
 from livechat.db import SessionRunner, SQLiteThread, utcnow
 from livechat.errors import StorageUnavailable
 from livechat.models import (
@@ -63,6 +69,43 @@ class Delivery:
         return int(self.payload.get("sms", {}).get("attempts", 0))
 
 
+@dataclass(frozen=True)
+class SmsState:
+    """What handling a citizen's SMS needs, read in one unit of work."""
+
+    conversation: ConversationInfo
+    opted_out: bool
+    # The bot's latest message (its buttons are the numbered choices a reply may pick).
+    last_bot: MessageInfo | None
+
+
+@dataclass(frozen=True)
+class Received:
+    """A stored incoming SMS and the state it was stored in."""
+
+    message: MessageInfo
+    state: SmsState
+
+
+# Prebuilt (their cache keys are memoised): the reads of every incoming SMS.
+_OPTED_OUT_AT = select(Contact.sms_opted_out_at).where(Contact.id == bindparam("contact_id"))
+_RECIPIENT = select(Contact.phone, Contact.sms_opted_out_at).where(
+    Contact.id == bindparam("contact_id")
+)
+_MESSAGE_COLUMNS = [column for column in Message.__table__.columns]
+_LAST_BOT = (
+    select(*_MESSAGE_COLUMNS)
+    .where(
+        Message.conversation_id == bindparam("conversation_id"),
+        Message.direction == Direction.OUTGOING.value,
+        Message.sender == Sender.BOT.value,
+    )
+    .order_by(Message.id.desc())
+    .limit(1)
+)
+_MESSAGE = select(*_MESSAGE_COLUMNS).where(Message.id == bindparam("message_id"))
+
+
 class SmsStore:
     """Reads and writes what the SMS channel needs beyond the conversation store."""
 
@@ -73,6 +116,65 @@ class SmsStore:
     ) -> None:
         """`sqlite_thread`, given for a SQLite file, runs each unit of work in one hop."""
         self._run_unit = SessionRunner(sessionmaker, sqlite_thread)
+
+    async def receive(
+        self,
+        phone: str,
+        *,
+        content: str,
+        payload: dict[str, Any] | None,
+        language: str | None,
+        source_id: str,
+    ) -> Received | None:
+        """Store a citizen's SMS in the number's open conversation (opened if needed) and read
+        the opt-out and the bot's last message, in one transaction; None when this MessageSid
+        is already stored (Twilio retried the webhook)."""
+
+        def work(session: Session) -> Received:
+            opened = writes.open_conversation(session, Contact.phone, phone, Channel.SMS)
+            conversation, message = writes.append_message(
+                session,
+                opened.id,
+                direction=Direction.INCOMING,
+                sender=Sender.CITIZEN,
+                content=content,
+                payload=payload,
+                language=language,
+                source_id=source_id,
+            )
+            state = self._state(session, conversation)
+            session.commit()
+            return Received(message, state)
+
+        # Two webhooks from a new number may race to create its contact: the unique
+        # constraint makes one fail, and the retry finds the winner's row.
+        for attempt in range(3):
+            try:
+                return await self._run(work, integrity_errors=True)
+            except IntegrityError:
+                if await self.has_message(source_id):
+                    return None
+                if attempt == 2:
+                    raise StorageUnavailable("could not store the sms") from None
+        raise AssertionError("unreachable")
+
+    async def state(self, conversation_id: int) -> SmsState | None:
+        """The conversation's current SmsState (None if it does not exist)."""
+
+        def read(session: Session) -> SmsState | None:
+            row = session.get(Conversation, conversation_id)
+            return None if row is None else self._state(session, ConversationInfo.of(row))
+
+        return await self._run(read)
+
+    async def recipient(self, contact_id: int) -> tuple[str | None, bool]:
+        """(phone, opted out) of a contact: where a reply goes and whether it may."""
+
+        def read(session: Session) -> tuple[str | None, bool]:
+            row = session.connection().execute(_RECIPIENT, {"contact_id": contact_id}).first()
+            return (None, False) if row is None else (row[0], row[1] is not None)
+
+        return await self._run(read)
 
     async def is_opted_out(self, phone: str) -> bool:
         """True when this number sent STOP and not START since."""
@@ -206,35 +308,41 @@ class SmsStore:
         )
 
     async def last_bot_message(self, conversation_id: int) -> MessageInfo | None:
-        """The bot's latest message in the conversation (continuation parts of a long message
-        point back to their first part, which holds the buttons)."""
+        """The bot's latest message in the conversation (see `_last_bot`)."""
+        return await self._run(lambda session: self._last_bot(session, conversation_id))
 
-        def read(session: Session) -> MessageInfo | None:
-            rows = (
-                session.scalars(
-                    select(Message)
-                    .where(
-                        Message.conversation_id == conversation_id,
-                        Message.direction == Direction.OUTGOING.value,
-                        Message.sender == Sender.BOT.value,
-                    )
-                    .order_by(Message.id.desc())
-                    .limit(10)
-                )
-            ).all()
-            for row in rows:
-                first = (row.payload or {}).get("sms", {}).get("part_of")
-                if first is None:
-                    return MessageInfo.of(row)
-                original = session.get(Message, first)
-                return None if original is None else MessageInfo.of(original)
+    @classmethod
+    def _state(cls, session: Session, conversation: ConversationInfo) -> SmsState:
+        opted_out_at = (
+            session.connection()
+            .execute(_OPTED_OUT_AT, {"contact_id": conversation.contact_id})
+            .scalar()
+        )
+        last_bot = cls._last_bot(session, conversation.id)
+        return SmsState(conversation, opted_out_at is not None, last_bot)
+
+    @staticmethod
+    def _last_bot(session: Session, conversation_id: int) -> MessageInfo | None:
+        """The bot's latest message (continuation parts of a long message point back to their
+        first part, which holds the buttons)."""
+        connection = session.connection()
+        row = connection.execute(_LAST_BOT, {"conversation_id": conversation_id}).first()
+        if row is None:
             return None
+        first = ((row.payload or {}).get("sms") or {}).get("part_of")
+        if first is not None:
+            row = connection.execute(_MESSAGE, {"message_id": first}).first()
+        return None if row is None else MessageInfo.of(row)
 
-        return await self._run(read)
-
-    async def _run(self, work: Callable[[Session], T]) -> T:
+    async def _run(self, work: Callable[[Session], T], *, integrity_errors: bool = False) -> T:
+        """Run a unit of work; database failures become StorageUnavailable (IntegrityError
+        passes through when the caller handles it)."""
         try:
             return await self._run_unit(work)
+        except IntegrityError:
+            if integrity_errors:
+                raise
+            raise StorageUnavailable("database error: IntegrityError") from None
         except SQLAlchemyError as error:
             raise StorageUnavailable(f"database error: {type(error).__name__}") from error
         except OSError as error:
