@@ -16,7 +16,6 @@ import asyncio
 import json
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -150,9 +149,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         work = Path(tmp)
         extra = {"DATABASE_URL": args.database_url} if args.database_url else {}
         env = gateway_env(work, twilio.url, extra)
-        env.update({"RASA_URL": fake.url, "ACTIONS_URL": fake.url})
         stack = Stack(gateway_port=free_port(), log_dir=work / "log", gateway_env=env)
-        gateway = [s for s in stack.build() if s.name == "gateway"][0]
+        gateway = next(s for s in stack.build() if s.name == "gateway")
         gateway.env.update({"RASA_URL": fake.url, "ACTIONS_URL": fake.url})
         stack.services = [gateway]
         try:
