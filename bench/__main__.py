@@ -23,13 +23,14 @@ from typing import Any
 from bench.common import ROOT, Stack, bench_stack, raise_open_files_limit
 from bench.connections import connections
 from bench.latency import latency
+from bench.overhead import gateway_alone
 from bench.report import compare_lines, report_lines, section_lines
 from bench.scaleout import scaleout
 from bench.sms import sms_latency, webhook_acks
 from bench.throughput import throughput
 from bench.twilio import TimedTwilio
 
-PARTS = ("latency", "sms", "throughput", "connections", "scaleout")
+PARTS = ("latency", "sms", "alone", "throughput", "connections", "scaleout")
 
 
 def model_figures(stack: Stack, rasa_ready_s: float) -> dict[str, Any]:
@@ -97,8 +98,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     await twilio.start()
     try:
         with tempfile.TemporaryDirectory(prefix="city311-bench-") as work:
-            if set(args.parts) - {"scaleout"}:
+            if set(args.parts) - {"scaleout", "alone"}:
                 await main_stack(args, Path(work) / "main", twilio, results)
+            if "alone" in args.parts:
+                print(f"... (1b) the gateway alone, {args.rounds} messages each way", flush=True)
+                results["alone"] = await gateway_alone(twilio, args.rounds, args.turns)
+                show("alone", results["alone"])
             if "scaleout" in args.parts:
                 print(f"... (6) two Rasa servers, {args.scaleout_concurrency} conversations",
                       flush=True)

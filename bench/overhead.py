@@ -140,28 +140,36 @@ async def measure(stack: Stack, rasa_url: str, twilio: TimedTwilio, rounds: int,
     }
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Start the fake Rasa, the fake Twilio and a gateway alone; measure."""
+async def gateway_alone(twilio: TimedTwilio, rounds: int, turns: int,
+                        database_url: str = "", paths: tuple[str, ...] = ("web", "sms")
+                        ) -> dict[str, Any]:
+    """Start the fake Rasa and a gateway alone (SQLite unless `database_url`); measure."""
     fake = ThreadedApp(fake_rasa_app, free_port()).start()
-    twilio = TimedTwilio()
-    await twilio.start()
-    with tempfile.TemporaryDirectory(prefix="city311-overhead-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="city311-alone-") as tmp:
         work = Path(tmp)
-        extra = {"DATABASE_URL": args.database_url} if args.database_url else {}
-        env = gateway_env(work, twilio.url, extra)
+        env = gateway_env(work, twilio.url, {"DATABASE_URL": database_url} if database_url else {})
         stack = Stack(gateway_port=free_port(), log_dir=work / "log", gateway_env=env)
         gateway = next(s for s in stack.build() if s.name == "gateway")
         gateway.env.update({"RASA_URL": fake.url, "ACTIONS_URL": fake.url})
         stack.services = [gateway]
         try:
-            gateway.start(stack.log_dir)
-            stack.wait_ready(gateway, time.monotonic() + 60)
-            return await measure(stack, fake.url, twilio, args.rounds, args.turns,
-                                 tuple(args.paths.split(",")))
+            await asyncio.to_thread(gateway.start, stack.log_dir)
+            await asyncio.to_thread(stack.wait_ready, gateway, time.monotonic() + 60)
+            return await measure(stack, fake.url, twilio, rounds, turns, paths)
         finally:
-            stack.stop()
-            await twilio.stop()
+            await asyncio.to_thread(stack.stop)
             fake.stop()
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """The fake Twilio, then `gateway_alone`."""
+    twilio = TimedTwilio()
+    await twilio.start()
+    try:
+        return await gateway_alone(twilio, args.rounds, args.turns, args.database_url,
+                                   tuple(args.paths.split(",")))
+    finally:
+        await twilio.stop()
 
 
 def main() -> None:

@@ -53,6 +53,14 @@ def section_lines(key: str, r: Any) -> list[str]:
         return ["==> (5) model", f"    method: {r['method']}",
                 f"    trained in {r['training_s']} s (when trained by bootstrap), Rasa up with "
                 f"the model in {r['rasa_start_with_model_s']} s, model {r['model_bytes']} bytes"]
+    if key == "alone":
+        return ["==> (1b) the gateway alone: a fake Rasa that answers at once",
+                f"    method: {r['method']}",
+                f"    floor (one HTTP round trip): p50 {r['floor']['p50_ms']} ms",
+                f"    web chat: p50 {r['web']['p50_ms']} ms (+{r['web_added_p50_ms']} ms), "
+                f"{r['web_cpu_ms_per_message']} ms of gateway CPU per message",
+                f"    SMS: p50 {r['sms']['p50_ms']} ms (+{r['sms_added_p50_ms']} ms), "
+                f"{r['sms_cpu_ms_per_message']} ms of gateway CPU per message"]
     if key == "scaleout":
         o = r["order"]
         return ["==> (6) two Rasa servers (shared SQL tracker, Redis lock) behind one gateway",
@@ -65,7 +73,8 @@ def section_lines(key: str, r: Any) -> list[str]:
     return []
 
 
-ORDER = ("model", "latency", "sms_latency", "throughput", "connections", "sms_ack", "scaleout")
+ORDER = ("model", "latency", "sms_latency", "alone", "throughput", "connections", "sms_ack",
+         "scaleout")
 
 
 def report_lines(results: dict[str, Any]) -> list[str]:

@@ -2,15 +2,13 @@
 
 `POST /webhooks/twilio/sms` checks Twilio's signature, stores the message (its MessageSid is the
 unique `source_id`, so a retried webhook is stored once), answers empty TwiML at once and
-handles the message in the background, in arrival order per number: keywords (STOP, START,
-HELP, "Oui"), the rate limit, numbered choices, then the conversation router.
-`POST /webhooks/twilio/status` records delivery statuses of what we sent.
+handles the message in the background (livechat.channels.sms_handling), in arrival order per
+number. `POST /webhooks/twilio/status` records delivery statuses of what we sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,7 +17,6 @@ from typing import Any
 import phonenumbers
 from aiohttp import web
 from multidict import MultiDictProxy
-from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import (
     SIGNATURE_HEADER,
     SIGNATURE_SETTINGS_HEADER,
@@ -29,18 +26,17 @@ from twilio.request_validator import (
 from twilio.twiml.messaging_response import MessagingResponse
 
 from livechat.calendar import BusinessCalendar
+from livechat.channels.sms_handling import SmsHandling
 from livechat.conversations.router import ConversationRouter
-from livechat.conversations.store import ConversationInfo, ConversationStore, MessageInfo
-from livechat.errors import LivechatError, StorageUnavailable
+from livechat.conversations.store import ConversationStore
+from livechat.errors import StorageUnavailable
 from livechat.language import detect_language
 from livechat.logging import mask_contacts
-from livechat.models import ConversationStatus, DeliveryStatus, Direction, Sender
+from livechat.models import DeliveryStatus
 from livechat.settings import Settings
 from livechat.sms import texts
 from livechat.sms.delivery import SmsSender
-from livechat.sms.keywords import Keyword, KeywordKind, choice_number, fold, match_keyword
 from livechat.sms.ratelimit import PhoneRateLimiter
-from livechat.sms.store import Received, SmsState
 from livechat.storable import storable_text
 
 log = logging.getLogger(__name__)
@@ -50,11 +46,6 @@ STATUS_PATH = "/webhooks/twilio/status"
 EMPTY_TWIML = "<Response/>"
 MAX_MEDIA = 10  # Twilio sends at most 10 media per MMS
 MESSAGE_SID = re.compile(r"[A-Za-z0-9]{1,64}")
-
-# "Oui"/"Yes": confirm the number's pending subscriptions; returns the reference numbers.
-ConfirmSubscriptions = Callable[[str], Awaitable[list[str]]]
-# (phone, text) -> True when the text was a survey rating and was recorded (not for the bot).
-SurveyReply = Callable[[str, str], Awaitable[bool]]
 
 
 def normalise_phone(raw: str, region: str = "CA") -> str | None:
@@ -79,7 +70,7 @@ def _twiml(text: str | None = None) -> web.Response:
 
 
 class SmsChannel:
-    """Twilio webhooks in, and the SMS conversation logic before the router."""
+    """Twilio webhooks in; each stored SMS handed to `handling`, one at a time per number."""
 
     def __init__(
         self,
@@ -93,11 +84,14 @@ class SmsChannel:
         self.store = store
         self.router = router
         self.sender = sender
-        self.calendar = calendar or BusinessCalendar.from_settings(settings)
         self.validator = RequestValidator(settings.twilio_auth_token)
-        self.limiter = PhoneRateLimiter(settings.sms_rate_limit_per_minute)
-        self.confirm_subscriptions: ConfirmSubscriptions | None = None
-        self.survey_reply: SurveyReply | None = None
+        self.handling = SmsHandling(
+            store,
+            router,
+            sender,
+            calendar or BusinessCalendar.from_settings(settings),
+            PhoneRateLimiter(settings.sms_rate_limit_per_minute),
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         # Per number, the turn of the latest webhook: each message is handled after the one
         # that arrived before it.
@@ -172,7 +166,7 @@ class SmsChannel:
             return _twiml()
         # What `receive` read is current unless a message of this number is still in hand.
         fresh = before is None
-        self._spawn(phone, before, mine, lambda: self._handle(received, phone, fresh))
+        self._spawn(phone, before, mine, lambda: self.handling.handle(received, phone, fresh))
         return _twiml()
 
     async def status(self, request: web.Request) -> web.Response:
@@ -235,141 +229,6 @@ class SmsChannel:
         finally:
             self._end_turn(phone, mine)
 
-    async def _handle(self, received: Received, phone: str, fresh: bool) -> None:
-        message = received.message
-        state = received.state
-        if not fresh:
-            # An earlier message of this number was handled meanwhile (e.g. a handoff, STOP).
-            state = await self.sender.sms_store.state(state.conversation.id) or state
-        current = state.conversation
-        body = message.content or ""
-        keyword = match_keyword(body)
-        language = _language(keyword, current)
-        if keyword is not None and keyword.kind is KeywordKind.OPT_OUT:
-            await self.sender.opt_out(phone)
-            await self._note(current, "opted_out_note", keyword.word)
-            await self._reply(phone, current, "opted_out", language, opt_out_confirmation=True)
-            return
-        opted_out = state.opted_out
-        if keyword is not None and (
-            keyword.kind is KeywordKind.OPT_IN
-            or (opted_out and keyword.kind is KeywordKind.CONFIRM)
-        ):
-            await self.sender.sms_store.set_opted_out(phone, False)
-            await self._note(current, "opted_in_note", keyword.word)
-            await self._reply(phone, current, "opted_in", language)
-            return
-        if opted_out:
-            log.info("sms from an opted-out number: stored, not answered")
-            return
-        if not self.limiter.allow(phone):
-            if self.limiter.should_notify(phone):
-                await self.sender.send_text(phone, texts.both("rate_limited"), conversation=current)
-            log.info("sms rate limited", extra={"phone": mask_contacts(phone)})
-            return
-        if keyword is not None and keyword.kind is KeywordKind.HELP:
-            hours = self.calendar.describe(language or "fr")
-            if language is None:
-                text = "\n".join(
-                    texts.sms_text("help", lang, hours=self.calendar.describe(lang))
-                    for lang in texts.LANGUAGES
-                )
-            else:
-                text = texts.sms_text("help", language, hours=hours)
-            await self.sender.send_text(phone, text, language=language, conversation=current)
-            return
-        if keyword is not None and keyword.kind is KeywordKind.CONFIRM:
-            refs = await self._confirm(phone)
-            if refs:
-                key = "subscription_confirmed" if len(refs) == 1 else "subscriptions_confirmed"
-                await self._reply(phone, current, key, language, refs=", ".join(refs))
-                return
-        if await self._survey_answered(phone, body):
-            return
-        await self._to_router(state, message)
-
-    async def _survey_answered(self, phone: str, body: str) -> bool:
-        """A bare "1".."5" answering a survey invitation is recorded, not sent to the bot."""
-        if self.survey_reply is None:
-            return False
-        try:
-            return await self.survey_reply(phone, body)
-        except (LivechatError, SQLAlchemyError):
-            # The bot still gets the message: better answered twice than dropped.
-            log.exception("survey reply not recorded")
-            return False
-
-    async def _confirm(self, phone: str) -> list[str]:
-        if self.confirm_subscriptions is None:
-            return []
-        try:
-            return await self.confirm_subscriptions(phone)
-        except LivechatError:
-            log.exception("subscription confirmation failed")
-            return []
-
-    async def _note(self, conversation: ConversationInfo, key: str, word: str) -> None:
-        """An activity in the conversation, so agents see why the number went silent."""
-        await self.store.append_message(
-            conversation.id,
-            direction=Direction.ACTIVITY,
-            sender=Sender.SYSTEM,
-            content=texts.both(key, word=word),
-            payload={"sms": {"keyword": word}},
-        )
-
-    async def _reply(
-        self,
-        phone: str,
-        conversation: ConversationInfo,
-        key: str,
-        language: str | None,
-        *,
-        opt_out_confirmation: bool = False,
-        **params: Any,
-    ) -> None:
-        await self.sender.send_text(
-            phone,
-            texts.sms_text(key, language, **params),
-            language=language,
-            conversation=conversation,
-            opt_out_confirmation=opt_out_confirmation,
-        )
-
-    async def _to_router(self, state: SmsState, message: MessageInfo) -> None:
-        conversation = state.conversation
-        metadata: dict[str, Any] = {}
-        photos = (message.payload or {}).get("photo_urls")
-        if photos:
-            metadata["photo_urls"] = list(photos)
-        if conversation.status == ConversationStatus.BOT:
-            chosen = _choice(state.last_bot, message.content or "")
-            if chosen is not None:
-                number, title, payload = chosen
-                metadata["sms_choice"] = {"number": number, "title": title}
-                # Rasa gets the button's payload; the stored message stays what was typed.
-                message = dataclasses.replace(message, content=payload, language=None)
-        # `state` was read after the message was stored, with nothing of this number between.
-        self.router.submit(conversation, message, metadata, fresh=True)
-
-
-def _choice(last_bot: MessageInfo | None, text: str) -> tuple[int, str, str] | None:
-    """The button a reply picks in the bot's last message: by number, or by its title."""
-    number = choice_number(text)
-    folded = fold(text)
-    if number is None and not folded:
-        return None
-    buttons = (last_bot.payload or {}).get("buttons") if last_bot is not None else None
-    if not isinstance(buttons, list):
-        return None
-    for index, button in enumerate(buttons, start=1):
-        if not isinstance(button, dict) or not isinstance(button.get("payload"), str):
-            continue
-        title = str(button.get("title", ""))
-        if index == number or (number is None and fold(title) == folded):
-            return index, title, button["payload"]
-    return None
-
 
 async def _form(request: web.Request) -> MultiDictProxy[str]:
     """The webhook's form parameters; 400 for what Twilio never sends (a body that is not
@@ -381,12 +240,6 @@ async def _form(request: web.Request) -> MultiDictProxy[str]:
     if not all(isinstance(value, str) for value in form.values()):
         raise web.HTTPBadRequest(text="files are not accepted")
     return form  # type: ignore[return-value]  # checked above: only str values
-
-
-def _language(keyword: Keyword | None, conversation: ConversationInfo) -> str | None:
-    if keyword is not None and keyword.language is not None:
-        return keyword.language
-    return conversation.language
 
 
 def _media(form: Mapping[str, Any]) -> list[dict[str, str]]:

@@ -22,8 +22,9 @@ from livechat.logging import mask_contacts
 from livechat.metrics import GatewayMetrics
 from livechat.models import DeliveryStatus, Direction, Sender
 from livechat.sms import texts
+from livechat.sms.delivery_records import FAILED_STATUSES
 from livechat.sms.encoding import measure, plain_text, split_sms
-from livechat.sms.store import FAILED_STATUSES, SmsStore
+from livechat.sms.store import SmsStore
 from livechat.sms.twilio_client import UNSUBSCRIBED, SmsSendError, TwilioMessenger
 
 log = logging.getLogger(__name__)

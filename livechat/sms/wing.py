@@ -128,8 +128,8 @@ def _join_requests_wing(
         if not sent:
             raise PermanentDeliveryError("the number opted out of SMS (STOP)")
 
-    channel.confirm_subscriptions = confirm
-    channel.survey_reply = sms_reply_hook(app[keys.DB_SESSIONMAKER])
+    channel.handling.confirm_subscriptions = confirm
+    channel.handling.survey_reply = sms_reply_hook(app[keys.DB_SESSIONMAKER])
     sender.opt_out_listeners.append(stop)
     service.filed_hooks.append(ask_to_opt_in)
     if OUTBOX_SENDERS in app:

@@ -65,6 +65,7 @@ class FakeTwilio:
         self.routes: dict[str, str] = {}
         self._failures: list[_Failure] = []
         self._arrived = asyncio.Condition()
+        self._gate: asyncio.Event | None = None
 
     # -- control ------------------------------------------------------------------------
 
@@ -77,6 +78,16 @@ class FakeTwilio:
     ) -> None:
         """Answer the next `times` sends with a Twilio error instead of accepting them."""
         self._failures.extend(_Failure(status, code, message) for _ in range(times))
+
+    def hold(self) -> None:
+        """Make sends wait (unanswered) until release()."""
+        self._gate = asyncio.Event()
+
+    def release(self) -> None:
+        """Let held sends be answered."""
+        if self._gate is not None:
+            self._gate.set()
+            self._gate = None
 
     def route(self, public_url: str, local_url: str) -> None:
         """Post callbacks signed for `public_url`... to `local_url`... instead."""
@@ -173,6 +184,8 @@ class FakeTwilio:
 
     async def _create(self, request: web.Request) -> web.Response:
         self.requests += 1
+        if self._gate is not None:
+            await self._gate.wait()
         if not self._authenticated(request):
             self.rejected_auth += 1
             return self._error(401, 20003, "Authenticate")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import aiohttp
 import pytest
@@ -88,6 +89,54 @@ async def test_bot_replies_are_stored_then_sent(
         "conversation_id": conversation.rasa_sender,
         "language": None,
     }
+
+
+class GatedStore(ConversationStore):
+    """The real store, whose bot replies wait for `gate` before being written."""
+
+    def __init__(
+        self, sessionmaker: Sessions, thread: SQLiteThread | None, gate: asyncio.Event
+    ) -> None:
+        super().__init__(sessionmaker, thread)
+        self.gate = gate
+
+    async def append_message(self, *args: Any, **kwargs: Any) -> MessageInfo:
+        if kwargs.get("sender") is Sender.BOT:
+            await self.gate.wait()
+        return await super().append_message(*args, **kwargs)
+
+
+async def test_a_channel_that_needs_no_id_gets_the_reply_while_it_is_stored(
+    store: ConversationStore,
+    sessionmaker: Sessions,
+    sqlite_thread: SQLiteThread | None,
+    http: aiohttp.ClientSession,
+    fake_rasa: FakeRasa,
+) -> None:
+    gate = asyncio.Event()
+    gated = GatedStore(sessionmaker, sqlite_thread, gate)
+    router = ConversationRouter(gated, RasaClient(http, fake_rasa.url))
+    outbox, delivered = Outbox(), asyncio.Event()
+
+    async def web(conversation: ConversationInfo, message: MessageInfo) -> None:
+        await outbox(conversation, message)
+        delivered.set()
+
+    router.register_sender("web", web, needs_stored_id=False)
+    conversation, message = await _citizen_says(store, "s1", "Bonjour")
+
+    handling = asyncio.create_task(router.handle_incoming(conversation, message))
+    await asyncio.wait_for(delivered.wait(), 5)  # delivered although not written yet
+    assert [(m.id, m.content) for _, m in outbox.sent] == [(None, "echo: Bonjour")]
+    assert not handling.done()  # the next message waits until the reply is stored
+    gate.set()
+    sent = await handling
+
+    assert sent[0].id is not None and sent[0].content == "echo: Bonjour"
+    assert [m.content for m in await store.history(conversation.id)] == [
+        "Bonjour",
+        "echo: Bonjour",
+    ]
 
 
 async def test_submit_keeps_order_per_conversation_and_runs_conversations_concurrently(

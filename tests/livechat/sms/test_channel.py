@@ -220,6 +220,29 @@ async def test_stop_then_nothing_is_sent_of_any_kind_until_start(
     assert len(twilio.messages) == 4 and twilio.messages[3].body == "echo: Bonjour"
 
 
+async def test_messages_of_a_number_are_handled_in_arrival_order_with_current_state(
+    sms_gateway: SmsGateway, fake_rasa: FakeRasa
+) -> None:
+    """A message stored while an earlier one of its number is still being handled reads its
+    state again: here "Bonjour" was stored before the STOP ahead of it took effect."""
+    twilio = sms_gateway.twilio
+    twilio.hold()  # the HELP answer waits at Twilio: its handling is still in hand
+    for body in ("AIDE", "STOP", "Bonjour"):
+        result = await send_sms(sms_gateway.url, PUBLIC_URL, AUTH_TOKEN, CITIZEN, body)
+        assert result.status == 200  # each acknowledged at once, stored
+    stored = [m.content for m in await sms_gateway.messages() if m.direction == "incoming"]
+    assert stored == ["AIDE", "STOP", "Bonjour"]
+    contact = await sms_gateway.contact()
+    assert contact is not None and contact.sms_opted_out_at is None  # STOP not handled yet
+
+    twilio.release()
+    await sms_gateway.settle()
+
+    assert len(twilio.messages) == 2  # the help text, then the STOP confirmation
+    assert twilio.messages[1].body.startswith("311 : vous ne recevrez plus")
+    assert fake_rasa.received == []  # "Bonjour" came after STOP: not for the bot
+
+
 @pytest.mark.parametrize(
     ("first", "keyword", "expected"),
     [
