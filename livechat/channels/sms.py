@@ -96,7 +96,7 @@ class SmsChannel:
         # Per number, the turn of the latest webhook: each message is handled after the one
         # that arrived before it.
         self._turns: dict[str, asyncio.Future[None]] = {}
-        router.register_sender("sms", sender.send_message)
+        router.register_sender("sms", sender.send_message, reply_sender=sender.send_reply)
 
     async def join(self) -> None:
         """Wait until every received message has been handled."""

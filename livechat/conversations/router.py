@@ -9,13 +9,12 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from livechat import i18n
+from livechat.conversations.ordered import OrderedWorkers
 from livechat.conversations.store import ConversationInfo, ConversationStore, MessageInfo
-from livechat.db import utcnow
 from livechat.errors import BotUnavailable, LivechatError, StorageUnavailable
 from livechat.language import detect_language
 from livechat.metrics import GatewayMetrics
@@ -25,6 +24,11 @@ from livechat.rasa_client import RasaClient
 log = logging.getLogger(__name__)
 
 OutboundSender = Callable[[ConversationInfo, MessageInfo], Awaitable[None]]
+# Stores and sends a bot reply itself, e.g. in one database round trip with what sending needs
+# (the SMS channel): (conversation, text, payload, language) -> the reply as stored.
+ReplySender = Callable[
+    [ConversationInfo, str | None, dict[str, Any] | None, str | None], Awaitable[MessageInfo]
+]
 # Called for messages of conversations an agent owns (queued/open); set by the agent hub.
 AgentHandoff = Callable[[ConversationInfo, MessageInfo], Awaitable[None]]
 # Called before a bot-owned message goes to Rasa; True when it answered it itself (gateway
@@ -33,8 +37,6 @@ Intercept = Callable[[ConversationInfo, MessageInfo, str | None], Awaitable[bool
 # Called when Rasa is unavailable; True when it answered the citizen itself (e.g. offering an
 # agent during business hours). Set by the agent hub.
 BotOutage = Callable[[ConversationInfo, MessageInfo, str | None], Awaitable[bool]]
-# (conversation, message, metadata, language hint, whether `conversation` is still current)
-_Job = tuple[ConversationInfo, MessageInfo, Mapping[str, Any], str | None, bool]
 
 
 class ConversationRouter:
@@ -54,27 +56,36 @@ class ConversationRouter:
         self._senders: dict[str, OutboundSender] = {}
         # Channels that show a bot reply without its stored id (web chat): sent while stored.
         self._send_while_storing: set[str] = set()
-        self._queues: dict[int, deque[_Job]] = {}
-        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._reply_senders: dict[str, ReplySender] = {}
+        self._workers = OrderedWorkers("conversation")
         self.agent_handoff: AgentHandoff | None = None
         self.intercept: Intercept | None = None
         self.bot_outage: BotOutage | None = None
 
     def register_sender(
-        self, channel: str, sender: OutboundSender, *, needs_stored_id: bool = True
+        self,
+        channel: str,
+        sender: OutboundSender,
+        *,
+        needs_stored_id: bool = True,
+        reply_sender: ReplySender | None = None,
     ) -> None:
         """Let a channel adapter deliver outgoing messages of its conversations.
 
         A channel whose delivery needs no message id (`needs_stored_id=False`) gets each bot
-        reply while it is being stored rather than after: one database round trip less
-        between Rasa's answer and the citizen. The reply is stored before the conversation's
-        next message is handled either way.
+        reply while it is being stored rather than after; a `reply_sender` stores and sends
+        bot replies itself. Both save a database round trip between Rasa's answer and the
+        citizen. A reply is stored before the conversation's next message is handled.
         """
         self._senders[channel] = sender
         if needs_stored_id:
             self._send_while_storing.discard(channel)
         else:
             self._send_while_storing.add(channel)
+        if reply_sender is None:
+            self._reply_senders.pop(channel, None)
+        else:
+            self._reply_senders[channel] = reply_sender
 
     def submit(
         self,
@@ -96,26 +107,22 @@ class ConversationRouter:
         self.metrics.message(conversation.channel, message.direction, message.sender)
         # A message waiting behind another one must see what handling that one changed
         # (e.g. a handoff), so only the first in line may skip the re-read.
-        current = fresh and conversation.id not in self._workers
-        queue = self._queues.setdefault(conversation.id, deque())
-        queue.append((conversation, message, dict(channel_metadata or {}), language_hint, current))
-        if conversation.id not in self._workers:
-            self._workers[conversation.id] = asyncio.create_task(
-                self._work(conversation.id), name=f"conversation-{conversation.id}"
-            )
+        current = fresh and not self._workers.busy(conversation.id)
+        metadata = dict(channel_metadata or {})
+        self._workers.submit(
+            conversation.id,
+            lambda: self.handle_incoming(
+                conversation, message, metadata, language_hint, current=current
+            ),
+        )
 
     async def join(self) -> None:
         """Wait until every queued message has been handled."""
-        while self._workers:
-            await asyncio.gather(*self._workers.values(), return_exceptions=True)
+        await self._workers.join()
 
     async def close(self) -> None:
         """Cancel pending work (shutdown)."""
-        workers = list(self._workers.values())
-        for worker in workers:
-            worker.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        self._queues.clear()
+        await self._workers.close()
 
     async def handle_incoming(
         self,
@@ -186,14 +193,23 @@ class ConversationRouter:
             return [notice]
         sent = []
         concurrent = conversation.channel in self._send_while_storing
+        reply_sender = self._reply_senders.get(conversation.channel)
         for reply in replies:
             language = reply_language(reply.text)
             payload = reply.to_payload()
+            if reply_sender is not None:
+                sent.append(
+                    await self._reply_through(
+                        reply_sender, conversation, reply.text, payload, language
+                    )
+                )
+                continue
             storing = self._store_outgoing(conversation, Sender.BOT, reply.text, payload, language)
             if concurrent:
                 stored_task = asyncio.ensure_future(storing)
                 await self._send(
-                    conversation, _unsaved(conversation, reply.text, payload, language)
+                    conversation,
+                    MessageInfo.unsaved(conversation.id, Sender.BOT, reply.text, payload, language),
                 )
                 stored = await stored_task
             else:
@@ -226,7 +242,24 @@ class ConversationRouter:
                 "reply not stored",
                 extra={"conversation_id": conversation.id, "error": str(error)},
             )
-            return _unsaved(conversation, text, payload, language, sender)
+            return MessageInfo.unsaved(conversation.id, sender, text, payload, language)
+
+    async def _reply_through(
+        self,
+        reply_sender: ReplySender,
+        conversation: ConversationInfo,
+        text: str | None,
+        payload: dict[str, Any] | None,
+        language: str | None,
+    ) -> MessageInfo:
+        try:
+            stored = await reply_sender(conversation, text, payload, language)
+        except Exception:
+            self.metrics.error("delivery_failed")
+            log.exception("outbound send failed", extra={"conversation_id": conversation.id})
+            return MessageInfo.unsaved(conversation.id, Sender.BOT, text, payload, language)
+        self.metrics.message(conversation.channel, stored.direction, stored.sender)
+        return stored
 
     async def deliver(self, conversation: ConversationInfo, message: MessageInfo) -> None:
         """Send a stored outgoing message (agent reply, system notice) through its channel."""
@@ -245,48 +278,8 @@ class ConversationRouter:
         else:
             self.metrics.message(conversation.channel, message.direction, message.sender)
 
-    async def _work(self, conversation_id: int) -> None:
-        try:
-            while True:
-                queue = self._queues.get(conversation_id)
-                if not queue:
-                    self._queues.pop(conversation_id, None)
-                    return
-                conversation, message, metadata, hint, current = queue.popleft()
-                try:
-                    await self.handle_incoming(
-                        conversation, message, metadata, hint, current=current
-                    )
-                except Exception:
-                    log.exception(
-                        "message handling failed", extra={"conversation_id": conversation_id}
-                    )
-        finally:
-            self._workers.pop(conversation_id, None)
-
 
 @functools.lru_cache(maxsize=4096)
 def reply_language(text: str | None) -> str | None:
     """The language of a bot reply; cached, since replies come from a few hundred templates."""
     return detect_language(text) if text else None
-
-
-def _unsaved(
-    conversation: ConversationInfo,
-    text: str | None,
-    payload: dict[str, Any] | None,
-    language: str | None,
-    sender: Sender = Sender.BOT,
-) -> MessageInfo:
-    """An outgoing message as it is (or would have been) stored, without its id."""
-    return MessageInfo(
-        id=None,
-        conversation_id=conversation.id,
-        direction=Direction.OUTGOING.value,
-        sender=sender.value,
-        content=text,
-        payload=payload,
-        language=language,
-        private=False,
-        created_at=utcnow(),
-    )

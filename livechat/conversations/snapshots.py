@@ -9,7 +9,8 @@ from typing import Any, Unpack
 
 from sqlalchemy import Row
 
-from livechat.models import Conversation, Message
+from livechat.db import utcnow
+from livechat.models import Conversation, Direction, Message, Sender
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,28 @@ class MessageInfo:
     private: bool
     created_at: dt.datetime
     client_message_id: str | None = None
+
+    @classmethod
+    def unsaved(
+        cls,
+        conversation_id: int,
+        sender: Sender,
+        content: str | None,
+        payload: dict[str, Any] | None,
+        language: str | None,
+    ) -> MessageInfo:
+        """An outgoing message as it is being (or could not be) stored: no id yet."""
+        return cls(
+            id=None,
+            conversation_id=conversation_id,
+            direction=Direction.OUTGOING.value,
+            sender=sender.value,
+            content=content,
+            payload=payload,
+            language=language,
+            private=False,
+            created_at=utcnow(),
+        )
 
     @classmethod
     def of(cls, row: Message | Row[Unpack[tuple[Any, ...]]]) -> MessageInfo:

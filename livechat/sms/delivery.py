@@ -24,6 +24,7 @@ from livechat.models import DeliveryStatus, Direction, Sender
 from livechat.sms import texts
 from livechat.sms.delivery_records import FAILED_STATUSES
 from livechat.sms.encoding import measure, plain_text, split_sms
+from livechat.sms.render import render
 from livechat.sms.store import SmsStore
 from livechat.sms.twilio_client import UNSUBSCRIBED, SmsSendError, TwilioMessenger
 
@@ -40,37 +41,6 @@ class _Mode:
 
     opt_out_confirmation: bool = False
     raise_on_failure: bool = False
-
-
-def render(message: MessageInfo, language: str | None) -> str:
-    """A stored message as SMS text: its text, image or attachment link, numbered choices."""
-    payload = message.payload or {}
-    parts = [message.content] if message.content else []
-    image = payload.get("image")
-    if isinstance(image, str):
-        parts.append(image)
-    link = _attachment_link(payload.get("attachment"))
-    if link:
-        parts.append(link)
-    buttons = payload.get("buttons")
-    if isinstance(buttons, list) and buttons:
-        titles = [str(b.get("title", "")) for b in buttons if isinstance(b, dict)]
-        parts.append(texts.numbered_choices(titles, language))
-    return "\n".join(part.strip() for part in parts if part and part.strip())
-
-
-def _attachment_link(attachment: Any) -> str | None:
-    if isinstance(attachment, str):
-        return attachment
-    if isinstance(attachment, dict):
-        inner = attachment.get("payload")
-        for candidate in (
-            attachment.get("url"),
-            inner.get("src") if isinstance(inner, dict) else None,
-        ):
-            if isinstance(candidate, str):
-                return candidate
-    return None
 
 
 class SmsSender:
@@ -111,6 +81,36 @@ class SmsSender:
         language = message.language or conversation.language
         text = render(message, language)
         await self._deliver(conversation.id, phone, message, text, opted_out=opted_out)
+
+    async def send_reply(
+        self,
+        conversation: ConversationInfo,
+        text: str | None,
+        payload: dict[str, Any] | None,
+        language: str | None,
+    ) -> MessageInfo:
+        """Store a bot reply of an SMS conversation and send it: the router's reply sender
+        for the "sms" channel (storing and reading the recipient are one round trip)."""
+        try:
+            message, phone, opted_out = await self.sms_store.store_reply(
+                conversation, sender=Sender.BOT, content=text, payload=payload, language=language
+            )
+        except LivechatError as error:
+            # Nothing is sent: the opt-out could not be checked either.
+            self.metrics.error("storage_unavailable")
+            log.error(
+                "sms reply not stored, not sent",
+                extra={"conversation_id": conversation.id, "error": str(error)},
+            )
+            return MessageInfo.unsaved(conversation.id, Sender.BOT, text, payload, language)
+        if phone is None:
+            log.error(
+                "sms conversation without a phone", extra={"conversation_id": conversation.id}
+            )
+            return message
+        text_out = render(message, language or conversation.language)
+        await self._deliver(conversation.id, phone, message, text_out, opted_out=opted_out)
+        return message
 
     async def send_text(
         self,

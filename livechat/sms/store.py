@@ -121,14 +121,43 @@ class SmsStore(DeliveryRecords):
 
         return await self._run(read)
 
+    async def store_reply(
+        self,
+        conversation: ConversationInfo,
+        *,
+        sender: Sender,
+        content: str | None,
+        payload: dict[str, Any] | None,
+        language: str | None,
+    ) -> tuple[MessageInfo, str | None, bool]:
+        """Store an outgoing message and read its recipient (phone, opted out) in one
+        transaction: what sending a bot reply needs, in one round trip."""
+
+        def work(session: Session) -> tuple[MessageInfo, str | None, bool]:
+            _, message = writes.append_message(
+                session,
+                conversation.id,
+                direction=Direction.OUTGOING,
+                sender=sender,
+                content=content,
+                payload=payload,
+                language=language,
+            )
+            phone, opted_out = self._recipient(session, conversation.contact_id)
+            session.commit()
+            return message, phone, opted_out
+
+        return await self._run(work)
+
     async def recipient(self, contact_id: int) -> tuple[str | None, bool]:
         """(phone, opted out) of a contact: where a reply goes and whether it may."""
 
-        def read(session: Session) -> tuple[str | None, bool]:
-            row = session.connection().execute(_RECIPIENT, {"contact_id": contact_id}).first()
-            return (None, False) if row is None else (row[0], row[1] is not None)
+        return await self._run(lambda session: self._recipient(session, contact_id))
 
-        return await self._run(read)
+    @staticmethod
+    def _recipient(session: Session, contact_id: int) -> tuple[str | None, bool]:
+        row = session.connection().execute(_RECIPIENT, {"contact_id": contact_id}).first()
+        return (None, False) if row is None else (row[0], row[1] is not None)
 
     async def is_opted_out(self, phone: str) -> bool:
         """True when this number sent STOP and not START since."""

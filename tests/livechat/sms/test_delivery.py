@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import text
 
 from livechat import keys
 from livechat.conversations.store import MessageInfo
 from livechat.models import Direction, Sender
-from livechat.sms.delivery import render
 from livechat.sms.encoding import measure
+from livechat.sms.render import render
 from livechat.sms.wing import SMS_SENDER
 from tests.livechat.fakes import FakeRasa
 from tests.livechat.sms.conftest import AUTH_TOKEN, CITIZEN, PUBLIC_URL, SmsGateway
-from tests.livechat.sms.twilio_webhook import new_sid
+from tests.livechat.sms.twilio_webhook import new_sid, send_sms
 
 LONG_FRENCH = (
     "Pour une collecte d'encombrants, déposez les objets en bordure de rue avant 7 h le jour "
@@ -224,3 +225,26 @@ async def test_status_callback_url_is_signed_for_public_url(sms_gateway: SmsGate
     [sms] = sms_gateway.twilio.messages
     assert sms.status_callback == PUBLIC_URL + "/webhooks/twilio/status"
     assert AUTH_TOKEN  # the fake signs with the same token the gateway checks
+
+
+async def test_a_bot_reply_that_cannot_be_stored_is_not_sent(
+    sms_gateway: SmsGateway, fake_rasa: FakeRasa, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_rasa.hold()  # the citizen's message is stored; Rasa answers once the table is gone
+    result = await send_sms(sms_gateway.url, PUBLIC_URL, AUTH_TOKEN, CITIZEN, "Bonjour")
+    assert result.status == 200
+    async with sms_gateway.sessionmaker() as session:
+        await session.execute(text("ALTER TABLE messages RENAME TO messages_away"))
+        await session.commit()
+    try:
+        fake_rasa.release()
+        await sms_gateway.settle()
+    finally:
+        async with sms_gateway.sessionmaker() as session:
+            await session.execute(text("ALTER TABLE messages_away RENAME TO messages"))
+            await session.commit()
+
+    # Unstored, the opt-out could not be checked: nothing goes out, and the log says so.
+    assert sms_gateway.twilio.messages == []
+    assert any(r.getMessage() == "sms reply not stored, not sent" for r in caplog.records)
+    assert [m.direction for m in await sms_gateway.messages()] == ["incoming"]

@@ -123,3 +123,25 @@ async def test_recipient_is_the_phone_and_its_opt_out(
     await sms.set_opted_out(PHONE, True)
     assert await sms.recipient(contact_id) == (PHONE, True)
     assert await sms.recipient(contact_id + 1000) == (None, False)
+
+
+async def test_store_reply_stores_the_message_and_reads_its_recipient(
+    sessionmaker: Sessions, sqlite_thread: SQLiteThread | None
+) -> None:
+    sms, conversations = stores(sessionmaker, sqlite_thread)
+    received = await sms.receive(PHONE, content="Allo", payload=None, language="fr", source_id="S")
+    assert received is not None
+    await sms.set_opted_out(PHONE, True)
+
+    message, phone, opted_out = await sms.store_reply(
+        received.state.conversation,
+        sender=Sender.BOT,
+        content="Bonjour!",
+        payload=BUTTONS,
+        language="fr",
+    )
+
+    assert (phone, opted_out) == (PHONE, True)
+    assert message.id is not None and message.direction == "outgoing"
+    history = await conversations.history(received.state.conversation.id)
+    assert [(m.sender, m.content, m.payload) for m in history][-1] == ("bot", "Bonjour!", BUTTONS)
