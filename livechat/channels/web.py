@@ -265,6 +265,8 @@ class WebChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def session_history(self, session_id: str) -> dict[str, Any]:
         """{"session_id", "messages": [...]} for the session's current conversation."""
         conversation = await self.store.find_web_conversation(session_id)
+        if conversation is not None:
+            await self.router.stored(conversation.id)  # a reply just emitted is in the history
         messages = (
             []
             if conversation is None

@@ -57,6 +57,8 @@ class ConversationRouter:
         # Channels that show a bot reply without its stored id (web chat): sent while stored.
         self._send_while_storing: set[str] = set()
         self._reply_senders: dict[str, ReplySender] = {}
+        # Replies sent while being stored, by conversation: history waits for them.
+        self._storing: dict[int, set[asyncio.Future[MessageInfo]]] = {}
         self._workers = OrderedWorkers("conversation")
         self.agent_handoff: AgentHandoff | None = None
         self.intercept: Intercept | None = None
@@ -206,12 +208,13 @@ class ConversationRouter:
                 continue
             storing = self._store_outgoing(conversation, Sender.BOT, reply.text, payload, language)
             if concurrent:
-                stored_task = asyncio.ensure_future(storing)
+                stored_task = self._track_storing(conversation.id, storing)
                 await self._send(
                     conversation,
                     MessageInfo.unsaved(conversation.id, Sender.BOT, reply.text, payload, language),
                 )
-                stored = await stored_task
+                # shielded: a shutdown cancelling this worker must not cancel the write
+                stored = await asyncio.shield(stored_task)
             else:
                 stored = await storing
                 await self._send(conversation, stored)
@@ -243,6 +246,28 @@ class ConversationRouter:
                 extra={"conversation_id": conversation.id, "error": str(error)},
             )
             return MessageInfo.unsaved(conversation.id, sender, text, payload, language)
+
+    async def stored(self, conversation_id: int) -> None:
+        """Wait until the replies already sent in this conversation are stored (a history read
+        right after a reply must include it); returns at once when none is in hand."""
+        pending = self._storing.get(conversation_id)
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def _track_storing(
+        self, conversation_id: int, storing: Awaitable[MessageInfo]
+    ) -> asyncio.Future[MessageInfo]:
+        task = asyncio.ensure_future(storing)
+        pending = self._storing.setdefault(conversation_id, set())
+        pending.add(task)
+
+        def done(_: asyncio.Future[MessageInfo]) -> None:
+            pending.discard(task)
+            if not pending and self._storing.get(conversation_id) is pending:
+                del self._storing[conversation_id]
+
+        task.add_done_callback(done)
+        return task
 
     async def _reply_through(
         self,

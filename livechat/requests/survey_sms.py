@@ -126,6 +126,8 @@ def sms_reply_hook(
     session of its own."""
 
     async def hook(phone: str, text: str) -> bool:
+        if _SMS_RATING.fullmatch(text or "") is None:
+            return False  # most messages: no session opened on the hot path
         async with sessionmaker() as session:
             return await record_sms_survey_reply(session, phone, text)
 

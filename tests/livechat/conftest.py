@@ -226,6 +226,11 @@ class Gateway:
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
         return self.app[keys.DB_SESSIONMAKER]
 
+    async def settle(self) -> None:
+        """Wait until the router has handled (and stored) everything it was given: a web
+        reply is emitted while it is being stored."""
+        await self.app[keys.ROUTER].join()
+
 
 GatewayFactory = Callable[..., Awaitable[Gateway]]
 

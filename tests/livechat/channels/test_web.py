@@ -72,6 +72,7 @@ async def test_user_uttered_is_stored_before_ack_then_bot_replies(
     fake_rasa.release()
     assert await client.next("bot_uttered") == {"text": f"echo: {FRENCH}"}
 
+    await gateway.settle()  # the reply is emitted while it is being stored
     stored = await all_messages(gateway)
     assert [(m.direction, m.sender, m.content) for m in stored] == [
         ("incoming", "citizen", FRENCH),
@@ -113,6 +114,7 @@ async def test_buttons_become_quick_replies(
             {"content_type": "text", "title": "Non", "payload": "/deny"},
         ],
     }
+    await gateway.settle()
     bot = (await all_messages(gateway))[-1]
     assert bot.payload == {
         "buttons": [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]
@@ -178,6 +180,7 @@ async def test_replies_keep_the_order_of_quick_messages(
     ]
     assert [body["message"] for body in fake_rasa.received] == texts
     assert fake_rasa.max_in_flight == 1  # one conversation is never sent two at once
+    await gateway.settle()
     stored = await all_messages(gateway)
     assert [m.content for m in stored if m.sender == "citizen"] == texts
     assert [m.content for m in stored if m.sender == "bot"] == [r["text"] for r in replies]
@@ -453,5 +456,6 @@ async def test_a_burst_of_first_messages_from_new_sessions_is_all_stored(
     assert all(ack["ok"] for ack in acks), acks
     replies = await asyncio.gather(*(c.next("bot_uttered") for c in clients))
     assert sorted(r["text"] for r in replies) == sorted(f"echo: first words {i}" for i in range(25))
+    await gateway.settle()
     assert await count(gateway, Conversation) == 25
     assert await count(gateway, Message) == 50

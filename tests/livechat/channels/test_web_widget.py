@@ -21,11 +21,13 @@ from tests.livechat.fakes import FakeRasa
 
 
 async def rows(gateway: Gateway, model: Any) -> list[Any]:
+    await gateway.settle()
     async with gateway.sessionmaker() as session:
         return list((await session.scalars(select(model).order_by(model.id))).all())
 
 
 async def count(gateway: Gateway, model: Any) -> int:
+    await gateway.settle()
     async with gateway.sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 

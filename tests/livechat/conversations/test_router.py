@@ -129,8 +129,13 @@ async def test_a_channel_that_needs_no_id_gets_the_reply_while_it_is_stored(
     await asyncio.wait_for(delivered.wait(), 5)  # delivered although not written yet
     assert [(m.id, m.content) for _, m in outbox.sent] == [(None, "echo: Bonjour")]
     assert not handling.done()  # the next message waits until the reply is stored
+    history_read = asyncio.create_task(router.stored(conversation.id))
+    await asyncio.sleep(0.05)
+    assert not history_read.done()  # a history read waits for the reply just sent
     gate.set()
     sent = await handling
+    await asyncio.wait_for(history_read, 5)
+    await router.stored(conversation.id)  # nothing in hand: at once
 
     assert sent[0].id is not None and sent[0].content == "echo: Bonjour"
     assert [m.content for m in await store.history(conversation.id)] == [
