@@ -18,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import holidays
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -29,6 +28,7 @@ from livechat.migrate import upgrade
 from livechat.settings import Settings
 from tests.livechat.fakes import FakeRasa, fake_actions_app
 from tests.support.citizen import CitizenClient
+from tests.support.open_hours import open_province
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -41,14 +41,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def open_province(today: dt.date) -> str:
-    """A province where `today` is no statutory holiday, so the live chat is open all day."""
-    for province in ("ON", "QC", "BC", "AB", "MB", "NS", "SK", "NB", "NL", "PE"):
-        if today not in holidays.country_holidays("CA", subdiv=province, years=today.year):
-            return province
-    raise RuntimeError(f"{today} is a holiday everywhere")
 
 
 class ConsoleRasa(FakeRasa):

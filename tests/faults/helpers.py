@@ -13,6 +13,7 @@ import aiohttp
 from lingua import Language, LanguageDetectorBuilder
 
 from tests.faults.services import AGENT_EMAIL, PASSWORD
+from tests.support.agent_http import agent_login
 from tests.support.citizen import CitizenClient
 
 if TYPE_CHECKING:
@@ -77,15 +78,8 @@ async def health(url: str) -> tuple[int, dict[str, Any]]:
 
 
 async def agent_token(url: str, email: str = AGENT_EMAIL) -> str:
-    """Log the agent in over HTTP; the session token from Set-Cookie."""
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{url}/api/v1/agent/login", json={"email": email, "password": PASSWORD}
-        ) as response,
-    ):
-        assert response.status == 200, await response.text()
-        return response.cookies["livechat_agent"].value
+    """Log the fault stacks' agent in over HTTP; the session token from Set-Cookie."""
+    return await agent_login(url, email, PASSWORD)
 
 
 def kill(service: Service) -> None:
