@@ -20,6 +20,17 @@ from livechat.agents.queue import OPEN, QUEUED, open_chat_count, waits_in_line
 from livechat.models import Agent, AgentConnection, Conversation, ConversationStatus, Presence
 
 
+def _opened_by(agent_id: int, now: dt.datetime) -> dict[str, Any]:
+    """The columns of a queued conversation an agent takes (claimed or assigned)."""
+    return {
+        "status": OPEN,
+        "assignee_id": agent_id,
+        "assigned_at": now,
+        "announced_position": None,
+        "updated_at": now,
+    }
+
+
 class AssignmentStore:
     """Database changes of the queue; `live_after` is the freshness limit of connections."""
 
@@ -68,11 +79,7 @@ class AssignmentStore:
         """Take a queued conversation; False when someone else was faster or it left."""
         claimed = await self._update(
             and_(Conversation.id == conversation_id, Conversation.status == QUEUED),
-            status=OPEN,
-            assignee_id=agent_id,
-            assigned_at=now,
-            announced_position=None,
-            updated_at=now,
+            **_opened_by(agent_id, now),
         )
         if claimed:
             await self._touch_agent(agent_id, now)
@@ -113,13 +120,7 @@ class AssignmentStore:
                 result = await session.execute(
                     update(Conversation)
                     .where(Conversation.id == conversation_id, Conversation.status == QUEUED)
-                    .values(
-                        status=OPEN,
-                        assignee_id=agent_id,
-                        assigned_at=now,
-                        announced_position=None,
-                        updated_at=now,
-                    )
+                    .values(**_opened_by(agent_id, now))
                 )
                 if result.rowcount != 1:  # type: ignore[attr-defined]
                     return None

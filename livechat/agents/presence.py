@@ -16,6 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from livechat.models import Agent, AgentConnection, Presence
 
 
+def _connection(sid: str, agent_id: int, session_id: int, now: dt.datetime) -> AgentConnection:
+    """The row of a socket seen now."""
+    return AgentConnection(
+        sid=sid, agent_id=agent_id, session_id=session_id, connected_at=now, last_seen_at=now
+    )
+
+
 class PresenceStore:
     """Database operations on agents' connections and chosen presence."""
 
@@ -25,15 +32,7 @@ class PresenceStore:
     async def connect(self, sid: str, agent_id: int, session_id: int, now: dt.datetime) -> None:
         """Record a connected `/agent` socket."""
         async with self._sessionmaker() as session:
-            session.add(
-                AgentConnection(
-                    sid=sid,
-                    agent_id=agent_id,
-                    session_id=session_id,
-                    connected_at=now,
-                    last_seen_at=now,
-                )
-            )
+            session.add(_connection(sid, agent_id, session_id, now))
             await session.commit()
 
     async def disconnect(self, sid: str, now: dt.datetime) -> int | None:
@@ -72,15 +71,7 @@ class PresenceStore:
             )
             for sid, agent_id, session_id in connections:
                 if sid not in known:
-                    session.add(
-                        AgentConnection(
-                            sid=sid,
-                            agent_id=agent_id,
-                            session_id=session_id,
-                            connected_at=now,
-                            last_seen_at=now,
-                        )
-                    )
+                    session.add(_connection(sid, agent_id, session_id, now))
             await session.commit()
 
     async def forget_stale(self, live_after: dt.datetime) -> None:
