@@ -8,8 +8,8 @@ agents use the console in Chromium through Playwright.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import functools
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from livechat.app import create_app, default_wings
 from livechat.migrate import upgrade
 from livechat.settings import Settings
 from tests.livechat.fakes import FakeRasa, fake_actions_app
+from tests.support import waiting
 from tests.support.citizen import CitizenClient
 from tests.support.open_hours import open_province
 
@@ -334,18 +335,8 @@ async def new_page(browser: Any) -> AsyncIterator[PageFactory]:
         await context.close()
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll a sync or async check until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
+# A browser between the test and the gateway: polled every 50 ms, for up to 10 s by default.
+eventually = functools.partial(waiting.eventually, timeout=10.0, interval=0.05)
 
 
 def events_of(citizen: CitizenClient, event: str, **match: Any) -> list[Any]:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import os
 import signal
-import time
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from lingua import Language, LanguageDetectorBuilder
 
 from tests.faults.services import AGENT_EMAIL, PASSWORD
+from tests.support import waiting
 from tests.support.agent_http import agent_login
 from tests.support.citizen import CitizenClient
 
@@ -27,18 +26,8 @@ def language_of(text: str) -> str | None:
     return {Language.FRENCH: "fr", Language.ENGLISH: "en"}.get(found) if found else None
 
 
-async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float = 30) -> Any:
-    """Poll `check` until it returns something truthy; return it (or fail after `timeout`)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout} s: {check}")
-        await asyncio.sleep(0.2)
+# Real processes: polled every 0.2 s, for up to 30 s by default.
+eventually = functools.partial(waiting.eventually, timeout=30, interval=0.2)
 
 
 async def citizen_event(
@@ -52,7 +41,7 @@ async def citizen_event(
                 return dict(data)
         return None
 
-    result: dict[str, Any] = await eventually(found, timeout)
+    result: dict[str, Any] = await eventually(found, timeout=timeout)
     return result
 
 
