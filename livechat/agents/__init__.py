@@ -59,10 +59,12 @@ async def _running(app: web.Application, canned: Any, clock: Callable[[], dt.dat
         SESSIONS,
         SWEEPER,
     )
+    from livechat.agents.assignment import AssignmentStore
     from livechat.agents.dispatch import AgentBus, Dispatcher
     from livechat.agents.hub import AgentNamespace
     from livechat.agents.intake import Intake
-    from livechat.agents.queue import QueueStore
+    from livechat.agents.presence import PresenceStore
+    from livechat.agents.queue import QueueReader
     from livechat.agents.routes import allowed_origins
     from livechat.agents.sessions import SessionManager
     from livechat.conversations.handoff import BotControl, CitizenNotifier
@@ -74,7 +76,9 @@ async def _running(app: web.Application, canned: Any, clock: Callable[[], dt.dat
         settings=app[keys.SETTINGS],
         agent_settings=agent_settings,
         store=app[keys.STORE],
-        queue=QueueStore(app[keys.DB_SESSIONMAKER]),
+        queue=QueueReader(app[keys.DB_SESSIONMAKER]),
+        assignments=AssignmentStore(app[keys.DB_SESSIONMAKER]),
+        presence=PresenceStore(app[keys.DB_SESSIONMAKER]),
         router=router,
         rasa=app[keys.RASA],
         notifier=CitizenNotifier(app[keys.STORE], router),

@@ -11,7 +11,7 @@ from livechat.agents import texts, views
 from livechat.agents.accounts import AgentInfo
 from livechat.agents.dispatch import Dispatcher
 from livechat.agents.errors import AgentError
-from livechat.agents.queue import LiveConversation
+from livechat.agents.snapshots import LiveConversation
 from livechat.conversations.store import ConversationInfo
 from livechat.models import Channel, ConversationStatus, Presence
 
@@ -67,7 +67,7 @@ class AgentActions:
                 if conversation.status == ConversationStatus.OPEN
                 else "not_queued"
             )
-        if not await self.d.queue.claim(conversation.id, agent.id, self.d.clock()):
+        if not await self.d.assignments.claim(conversation.id, agent.id, self.d.clock()):
             raise AgentError("already_claimed")
         claimed = await self.d.queue.get_by_id(conversation.id)
         assert claimed is not None
@@ -138,7 +138,7 @@ class AgentActions:
             raise AgentError("agent_unavailable")
         if note is not None:
             await self.d.notifier.note(conversation.id, agent.id, agent.name, self._text(note))
-        if not await self.d.queue.transfer(conversation.id, agent.id, target.id, now):
+        if not await self.d.assignments.transfer(conversation.id, agent.id, target.id, now):
             raise AgentError("not_assigned")
         await self.d.notifier.notice(
             conversation.info(),
@@ -160,7 +160,7 @@ class AgentActions:
             raise AgentError("invalid_payload", "survey must be true or false")
         conversation = await self._mine(agent, conversation_id)
         now = self.d.clock()
-        if not await self.d.queue.finish(
+        if not await self.d.assignments.finish(
             conversation.id, agent.id, ConversationStatus.RESOLVED, now
         ):
             raise AgentError("not_assigned")
@@ -193,7 +193,9 @@ class AgentActions:
         """Give the conversation back to the bot, which answers the next message."""
         conversation = await self._mine(agent, conversation_id)
         now = self.d.clock()
-        if not await self.d.queue.finish(conversation.id, agent.id, ConversationStatus.BOT, now):
+        if not await self.d.assignments.finish(
+            conversation.id, agent.id, ConversationStatus.BOT, now
+        ):
             raise AgentError("not_assigned")
         await self.d.notifier.activity(
             conversation.id,
@@ -252,7 +254,7 @@ class AgentActions:
         """ "online" (takes chats) or "away"."""
         if status not in (Presence.ONLINE.value, Presence.AWAY.value):
             raise AgentError("invalid_payload", "status is online or away")
-        await self.d.queue.set_presence(agent.id, Presence(status))
+        await self.d.presence.set_presence(agent.id, Presence(status))
         await self.d.broadcast_presence(agent.id)
         if status == Presence.ONLINE.value:
             await self.d.after_queue_change()

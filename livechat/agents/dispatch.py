@@ -17,8 +17,11 @@ import socketio
 from sqlalchemy.exc import SQLAlchemyError
 
 from livechat.agents import texts, views
-from livechat.agents.queue import AgentLoad, LiveConversation, QueueStore
+from livechat.agents.assignment import AssignmentStore
+from livechat.agents.presence import PresenceStore
+from livechat.agents.queue import QueueReader
 from livechat.agents.settings import AgentSettings
+from livechat.agents.snapshots import AgentLoad, LiveConversation
 from livechat.calendar import BusinessCalendar
 from livechat.conversations.handoff import BotControl, CitizenNotifier
 from livechat.conversations.router import ConversationRouter
@@ -74,7 +77,9 @@ class Dispatcher:
     settings: Settings
     agent_settings: AgentSettings
     store: ConversationStore
-    queue: QueueStore
+    queue: QueueReader
+    assignments: AssignmentStore
+    presence: PresenceStore
     router: ConversationRouter
     rasa: RasaClient
     notifier: CitizenNotifier
@@ -124,7 +129,7 @@ class Dispatcher:
         count = 0
         while self.agent_settings.auto_assign:
             now = self.clock()
-            assigned = await self.queue.assign_next(now, self.live_after(now))
+            assigned = await self.assignments.assign_next(now, self.live_after(now))
             if assigned is None:
                 break
             count += 1
@@ -143,7 +148,7 @@ class Dispatcher:
             assert entry.position is not None
             if entry.conversation.channel != Channel.WEB.value:
                 continue  # one SMS, at queueing, is enough
-            if not await self.queue.announce(entry.conversation.id, entry.position):
+            if not await self.assignments.announce(entry.conversation.id, entry.position):
                 continue
             wait = await self.wait_minutes(entry.position, agents)
             await self.notifier.notice(
@@ -217,11 +222,12 @@ class Dispatcher:
         """Chats of agents gone longer than AGENT_GRACE_SECONDS go back to the queue."""
         now = self.clock()
         grace = dt.timedelta(seconds=self.agent_settings.grace_seconds)
-        orphans = await self.queue.orphans(now, grace, self.live_after(now))
+        await self.presence.forget_stale(self.live_after(now))
+        orphans = await self.assignments.orphans(now, grace)
         changed = False
         for conversation_id, agent_id in orphans:
             before = await self.queue.get_by_id(conversation_id)
-            if before is None or not await self.queue.requeue(conversation_id, agent_id, now):
+            if before is None or not await self.assignments.requeue(conversation_id, agent_id, now):
                 continue
             changed = True
             name = before.assignee_name or ""
@@ -253,7 +259,7 @@ class Dispatcher:
             with contextlib.suppress(LivechatError):
                 try:
                     if loop.time() >= next_heartbeat:
-                        await self.queue.heartbeat(local(), self.clock())
+                        await self.presence.heartbeat(local(), self.clock())
                         next_heartbeat = loop.time() + self.agent_settings.heartbeat_seconds
                     await self.requeue_orphans()
                     if await self.auto_assign():

@@ -20,8 +20,8 @@ from livechat.agents import canned, texts, views
 from livechat.agents.actions import AgentActions
 from livechat.agents.dispatch import ALL_AGENTS, NAMESPACE, Dispatcher, agent_room, session_room
 from livechat.agents.errors import AgentError
-from livechat.agents.queue import QueueEntry
 from livechat.agents.sessions import SessionInfo, SessionManager
+from livechat.agents.snapshots import QueueEntry
 from livechat.errors import BotUnavailable, LivechatError
 from livechat.storable import storable_json
 
@@ -81,7 +81,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.local[sid] = session
         for room in (ALL_AGENTS, agent_room(session.agent.id), session_room(session.id)):
             await self.enter_room(sid, room)
-        await self.d.queue.connect(sid, session.agent.id, session.id, self.d.clock())
+        await self.d.presence.connect(sid, session.agent.id, session.id, self.d.clock())
         task = asyncio.create_task(self._welcome(sid, session))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -119,7 +119,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = self.local.pop(sid, None)
         try:
-            agent_id = await self.d.queue.disconnect(sid, self.d.clock())
+            agent_id = await self.d.presence.disconnect(sid, self.d.clock())
             if agent_id is not None:
                 await self.d.broadcast_presence(agent_id)
                 if self.d.agent_settings.grace_seconds <= 0:

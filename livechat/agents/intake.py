@@ -14,7 +14,7 @@ from typing import Any
 from livechat.agents import assist, texts, views
 from livechat.agents.dispatch import Dispatcher
 from livechat.agents.errors import AgentError
-from livechat.agents.queue import LiveConversation
+from livechat.agents.snapshots import LiveConversation
 from livechat.conversations.store import ConversationInfo, MessageInfo
 from livechat.errors import LivechatError
 from livechat.models import ConversationStatus, HandoffReason
@@ -85,7 +85,7 @@ class Intake:
             return await self._current_place(conversation, len(available))
         if not available:
             return await self._decline(conversation, "no_agent")
-        if not await self.d.queue.enqueue(conversation.id, reason, summary, now):
+        if not await self.d.assignments.enqueue(conversation.id, reason, summary, now):
             current = await self.d.queue.get_by_id(conversation.id)
             if current is None or current.status not in ("queued", "open"):
                 raise AgentError("not_queued")
@@ -99,7 +99,7 @@ class Intake:
         position = await self.d.queue.position(queued) or 1
         wait = await self.d.wait_minutes(position, len(available))
         # Another process's update may have told this place already: say it once.
-        if await self.d.queue.announce(queued.id, position):
+        if await self.d.assignments.announce(queued.id, position):
             await self.d.notifier.notice(
                 queued.info(),
                 "queue_position",
@@ -163,7 +163,7 @@ class Intake:
 
     async def _leave_message(self, info: ConversationInfo, language: str | None) -> None:
         now = self.d.clock()
-        if not await self.d.queue.enqueue(info.id, HandoffReason.OFFLINE.value, None, now):
+        if not await self.d.assignments.enqueue(info.id, HandoffReason.OFFLINE.value, None, now):
             return
         info = dataclasses.replace(info, language=info.language or language)
         await self.d.notifier.activity(

@@ -110,7 +110,7 @@ async def logout(request: web.Request) -> web.Response:
     if session is not None:
         await sessions.revoke(session.id)
         dispatcher = request.app[DISPATCHER]
-        sids = await dispatcher.queue.session_sids(session.id)
+        sids = await dispatcher.presence.session_sids(session.id)
         await dispatcher.bus.end_session(session.id, sids, "logout")
     response = web.Response(status=204, headers=NO_STORE)
     response.del_cookie(COOKIE_NAME, path="/")

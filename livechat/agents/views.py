@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from livechat.agents.queue import AgentLoad, LiveConversation, QueueEntry
+from livechat.agents.snapshots import AgentLoad, LiveConversation, QueueEntry
 from livechat.conversations.store import MessageInfo
 
 

@@ -8,8 +8,8 @@ agents use the console in Chromium through Playwright.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import functools
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import holidays
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -28,7 +27,9 @@ from livechat.app import create_app, default_wings
 from livechat.migrate import upgrade
 from livechat.settings import Settings
 from tests.livechat.fakes import FakeRasa, fake_actions_app
+from tests.support import waiting
 from tests.support.citizen import CitizenClient
+from tests.support.open_hours import open_province
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -41,14 +42,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def open_province(today: dt.date) -> str:
-    """A province where `today` is no statutory holiday, so the live chat is open all day."""
-    for province in ("ON", "QC", "BC", "AB", "MB", "NS", "SK", "NB", "NL", "PE"):
-        if today not in holidays.country_holidays("CA", subdiv=province, years=today.year):
-            return province
-    raise RuntimeError(f"{today} is a holiday everywhere")
 
 
 class ConsoleRasa(FakeRasa):
@@ -342,18 +335,8 @@ async def new_page(browser: Any) -> AsyncIterator[PageFactory]:
         await context.close()
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll a sync or async check until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
+# A browser between the test and the gateway: polled every 50 ms, for up to 10 s by default.
+eventually = functools.partial(waiting.eventually, timeout=10.0, interval=0.05)
 
 
 def events_of(citizen: CitizenClient, event: str, **match: Any) -> list[Any]:

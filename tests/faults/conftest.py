@@ -3,16 +3,13 @@ fault session, extra gateway processes beside it, private PostgreSQL and Redis s
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import holidays
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,30 +24,13 @@ from tests.faults.services import (  # noqa: E402
     PrivateRedis,
     ServiceUnavailable,
 )
+from tests.support.open_hours import open_hours_env  # noqa: E402
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/faults" in str(item.path):
             item.add_marker(pytest.mark.integration)
-
-
-def open_province() -> str:
-    """A province where today (city time) is no statutory holiday, so the chat is open."""
-    today = dt.datetime.now(ZoneInfo("America/Toronto")).date()
-    for province in ("ON", "QC", "BC", "AB", "MB", "NS"):
-        if today not in holidays.country_holidays("CA", subdiv=province, years=today.year):
-            return province
-    raise RuntimeError("today is a holiday everywhere")
-
-
-def open_hours_env() -> dict[str, str]:
-    """Business hours open around the clock, today no holiday, agents checked every second."""
-    return {
-        "BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
-        "HOLIDAYS_PROVINCE": open_province(),
-        "AGENT_HEARTBEAT_SECONDS": "1",
-    }
 
 
 def gateway_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:

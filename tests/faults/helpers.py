@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import os
 import signal
-import time
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from lingua import Language, LanguageDetectorBuilder
 
 from tests.faults.services import AGENT_EMAIL, PASSWORD
+from tests.support import waiting
+from tests.support.agent_http import agent_login
 from tests.support.citizen import CitizenClient
 
 if TYPE_CHECKING:
@@ -26,18 +26,8 @@ def language_of(text: str) -> str | None:
     return {Language.FRENCH: "fr", Language.ENGLISH: "en"}.get(found) if found else None
 
 
-async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float = 30) -> Any:
-    """Poll `check` until it returns something truthy; return it (or fail after `timeout`)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout} s: {check}")
-        await asyncio.sleep(0.2)
+# Real processes: polled every 0.2 s, for up to 30 s by default.
+eventually = functools.partial(waiting.eventually, timeout=30, interval=0.2)
 
 
 async def citizen_event(
@@ -51,7 +41,7 @@ async def citizen_event(
                 return dict(data)
         return None
 
-    result: dict[str, Any] = await eventually(found, timeout)
+    result: dict[str, Any] = await eventually(found, timeout=timeout)
     return result
 
 
@@ -77,15 +67,8 @@ async def health(url: str) -> tuple[int, dict[str, Any]]:
 
 
 async def agent_token(url: str, email: str = AGENT_EMAIL) -> str:
-    """Log the agent in over HTTP; the session token from Set-Cookie."""
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{url}/api/v1/agent/login", json={"email": email, "password": PASSWORD}
-        ) as response,
-    ):
-        assert response.status == 200, await response.text()
-        return response.cookies["livechat_agent"].value
+    """Log the fault stacks' agent in over HTTP; the session token from Set-Cookie."""
+    return await agent_login(url, email, PASSWORD)
 
 
 def kill(service: Service) -> None:

@@ -10,7 +10,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import asyncpg
 import pytest
 
@@ -18,6 +17,7 @@ from tests.faults.conftest import add_agent, gateway_cli
 from tests.faults.helpers import agent_token, citizen_event, citizen_texts, eventually
 from tests.faults.services import PrivatePostgres, PrivateRedis
 from tests.livechat.agents.conftest import AgentClient
+from tests.support.agent_http import handoff
 from tests.support.citizen import CitizenClient
 
 QUIET = 5.0  # how long an event that should not cross processes is waited for
@@ -57,19 +57,6 @@ async def public_id(database: str, session: str) -> str:
     finally:
         await connection.close()
     return str(value).replace("-", "")
-
-
-async def handoff(url: str, conversation_id: str) -> dict[str, Any]:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{url}/api/v1/conversations/{conversation_id}/handoff",
-            json={"reason": "request_human", "language": "fr"},
-        ) as response,
-    ):
-        assert response.status == 200, await response.text()
-        body: dict[str, Any] = await response.json()
-        return body
 
 
 async def sees_in_queue(agent: AgentClient, conversation_id: str, timeout: float) -> bool:

@@ -29,6 +29,7 @@ from livechat.migrate import upgrade
 from livechat.settings import Settings
 from tests.livechat.clients import ChatClient
 from tests.livechat.fakes import FakeRasa, fake_actions_app
+from tests.support.shared_redis import shared_redis_url
 
 T = TypeVar("T")
 PG_HOST = os.environ.get("LIVECHAT_TEST_PG_HOST", "127.0.0.1")
@@ -178,6 +179,12 @@ async def sqlite_thread(database_url: str) -> AsyncIterator[SQLiteThread | None]
 
 
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
+
+
+@pytest.fixture
+async def shared_redis() -> str:
+    """The shared Redis's URL (scale-out tests); the test is skipped when it is down."""
+    return await shared_redis_url()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-import redis.asyncio
 import socketio
 
 from livechat import app as app_module
@@ -71,27 +70,14 @@ def test_socketio_server_options() -> None:
     assert scaled.eio.cors_allowed_origins == ["https://ville.example"]
 
 
-@pytest.fixture
-async def redis_url() -> str:
-    url = "redis://127.0.0.1:6379/0"
-    client = redis.asyncio.Redis.from_url(url)
-    try:
-        await client.ping()
-    except (OSError, redis.RedisError) as error:
-        pytest.skip(f"Redis at 127.0.0.1:6379 unreachable: {error!r}")
-    finally:
-        await client.aclose()
-    return url
-
-
 @pytest.mark.redis
 async def test_two_gateways_share_rooms_through_redis(
-    settings: Settings, redis_url: str, aiohttp_server: Any, make_client: Any
+    settings: Settings, shared_redis: str, aiohttp_server: Any, make_client: Any
 ) -> None:
     """A reply sent by gateway B reaches a citizen connected to gateway A."""
     gateways = []
     for _ in range(2):
-        app = create_app(replace(settings, redis_url=redis_url), wings=[])
+        app = create_app(replace(settings, redis_url=shared_redis), wings=[])
         gateways.append(Gateway(server=await aiohttp_server(app), app=app))
     first, second = gateways
     citizen: ChatClient = await make_client(first)

@@ -5,19 +5,15 @@ claims and logouts hold across processes."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
-import holidays
 import pytest
-import redis.asyncio
 
 from livechat.agents.accounts import AgentAccounts
 from livechat.db import create_engine, create_sessionmaker
@@ -27,30 +23,11 @@ from tests.livechat.agents.test_flow import citizen_next
 from tests.livechat.clients import ChatClient
 from tests.livechat.conftest import free_port
 from tests.livechat.fakes import fake_actions_app
+from tests.support.agent_http import agent_login, handoff
+from tests.support.open_hours import open_hours_env
 
 ROOT = Path(__file__).resolve().parents[3]
-REDIS_URL = "redis://127.0.0.1:6379/0"
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-
-
-def open_province() -> str:
-    """A province where today (city time) is no statutory holiday: the chat is open."""
-    today = dt.datetime.now(ZoneInfo("America/Toronto")).date()
-    for province in ("ON", "QC", "BC", "AB", "MB", "NS"):
-        if today not in holidays.country_holidays("CA", subdiv=province, years=today.year):
-            return province
-    raise RuntimeError("today is a holiday everywhere")
-
-
-@pytest.fixture
-async def redis_up() -> None:
-    client = redis.asyncio.Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (OSError, redis.RedisError) as error:
-        pytest.skip(f"Redis at 127.0.0.1:6379 unreachable: {error!r}")
-    finally:
-        await client.aclose()
 
 
 class GatewayProcess:
@@ -97,7 +74,7 @@ class GatewayProcess:
 
 @pytest.fixture
 async def gateways(
-    fresh_postgres_url: str, redis_up: None, aiohttp_server: Any, tmp_path: Path
+    fresh_postgres_url: str, shared_redis: str, aiohttp_server: Any, tmp_path: Path
 ) -> AsyncIterator[tuple[GatewayProcess, GatewayProcess, AgentRasa, str]]:
     rasa = AgentRasa()
     rasa.url = str((await aiohttp_server(rasa.app())).make_url("")).rstrip("/")
@@ -107,13 +84,11 @@ async def gateways(
     env.update(
         PYTHONPATH=str(ROOT),
         DATABASE_URL=fresh_postgres_url,
-        REDIS_URL=REDIS_URL,
+        REDIS_URL=shared_redis,
         RASA_URL=rasa.url,
         ACTIONS_URL=actions,
-        BUSINESS_HOURS="Mon-Sun 00:00-24:00",
-        HOLIDAYS_PROVINCE=open_province(),
-        AGENT_HEARTBEAT_SECONDS="1",
         LOG_LEVEL="INFO",
+        **open_hours_env(),
     )
     first = GatewayProcess("gateway A", env, tmp_path / "a.log")
     second = GatewayProcess("gateway B", env, tmp_path / "b.log")
@@ -128,30 +103,6 @@ async def gateways(
 async def close_all(opened: list[Any]) -> None:
     for client in opened:
         await client.close()
-
-
-async def login(url: str, email: str) -> str:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            url + "/api/v1/agent/login", json={"email": email, "password": PASSWORD}
-        ) as response,
-    ):
-        assert response.status == 200, await response.text()
-        return response.cookies["livechat_agent"].value
-
-
-async def handoff(url: str, conversation_id: str) -> dict[str, Any]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            f"{url}/api/v1/conversations/{conversation_id}/handoff",
-            json={"reason": "request_human", "language": "fr"},
-        ) as response,
-    ):
-        assert response.status == 200, await response.text()
-        body: dict[str, Any] = await response.json()
-        return body
 
 
 async def citizen(url: str, rasa: AgentRasa, words: str) -> tuple[ChatClient, str]:
@@ -180,7 +131,7 @@ async def test_two_gateways_share_queue_chats_claims_and_logouts(
     opened: list[Any] = []
     try:
         # Marie works on A (logged in through B: sessions live in the database).
-        marie_token = await login(b.url, "marie@ville.ca")
+        marie_token = await agent_login(b.url, "marie@ville.ca", PASSWORD)
         marie = await AgentClient(a.url).connect(marie_token)
         opened.append(marie)
         await marie.next("hello")
@@ -229,7 +180,7 @@ async def test_two_gateways_share_queue_chats_claims_and_logouts(
         assert extra == []
 
         # Paul on B and Marie on A (both beyond their maximum) claim the third at once.
-        paul = await AgentClient(b.url).connect(await login(a.url, "paul@ville.ca"))
+        paul = await AgentClient(b.url).connect(await agent_login(a.url, "paul@ville.ca", PASSWORD))
         opened.append(paul)
         await paul.next("hello")
         results = await asyncio.gather(

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field, replace
-from email.message import EmailMessage
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from livechat.app import create_app
@@ -28,6 +22,8 @@ from livechat.requests.catalogue import Catalogue
 from livechat.requests.catalogue_loader import load_catalogue
 from livechat.requests.service import RequestService
 from livechat.settings import Settings
+from tests.fakes.smtp_server import FakeSmtp
+from tests.livechat.conftest import free_port
 
 TORONTO = dt.timezone(dt.timedelta(hours=-5))
 
@@ -87,65 +83,18 @@ async def conversation_id(sessionmaker: async_sessionmaker[AsyncSession]) -> str
 # -- a real SMTP server (aiosmtpd) on a free port -----------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Mailbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    refuse: set[str] = field(default_factory=set)
-    messages: list[EmailMessage] = field(default_factory=list)
-    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        content = envelope.original_content or b""
-        message = email.message_from_bytes(content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
-        return "250 Message accepted"
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    mailbox: Mailbox
-    controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port(), Mailbox())
+def smtp() -> Iterator[FakeSmtp]:
+    server = FakeSmtp(free_port())
     server.start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def smtp_down() -> Iterator[SmtpServer]:
+def smtp_down() -> Iterator[FakeSmtp]:
     """A port where no SMTP server listens yet (call .start() to bring it up)."""
-    server = SmtpServer(free_port(), Mailbox())
+    server = FakeSmtp(free_port())
     yield server
     server.stop()
 
@@ -163,7 +112,7 @@ class RequestsGateway:
     url: str
     app: web.Application
     http: aiohttp.ClientSession
-    smtp: SmtpServer
+    smtp: FakeSmtp
 
     @property
     def service(self) -> RequestService:
@@ -174,7 +123,7 @@ class RequestsGateway:
 async def requests_gateway(
     aiohttp_server: Any,
     settings: Settings,
-    smtp: SmtpServer,
+    smtp: FakeSmtp,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[RequestsGateway]:
     monkeypatch.setenv("STAFF_API_TOKEN", STAFF_TOKEN)

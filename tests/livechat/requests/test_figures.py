@@ -20,7 +20,7 @@ import livechat.agents
 import livechat.requests
 from livechat import keys
 from livechat.agents.accounts import AgentAccounts
-from livechat.agents.queue import QueueStore
+from livechat.agents.assignment import AssignmentStore
 from livechat.agents.settings import AgentSettings
 from livechat.app import create_app
 from livechat.conversations.store import ConversationStore
@@ -123,7 +123,7 @@ async def seed_conversations(
 ) -> None:
     """Five conversations with a citizen message in the period: two never reached the
     queue, three did (claimed by an agent; left a message; handed back to the bot)."""
-    store, queue = ConversationStore(sessionmaker), QueueStore(sessionmaker)
+    store, queue = ConversationStore(sessionmaker), AssignmentStore(sessionmaker)
     agent = await AgentAccounts(sessionmaker).add("marie@ville.example", "Marie", PASSWORD)
     stamps: dict[int, dt.datetime] = {}
 

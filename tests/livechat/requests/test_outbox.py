@@ -14,7 +14,8 @@ from livechat.requests.models import Outbox
 from livechat.requests.outbox import OutboxWorker, SmtpEmailSender, enqueue, message_id
 from livechat.requests.service import RequestService
 from livechat.requests.validation import NewRequest
-from tests.livechat.requests.conftest import Clock, SmtpServer
+from tests.fakes.smtp_server import FakeSmtp
+from tests.livechat.requests.conftest import Clock
 
 
 def worker(
@@ -52,7 +53,7 @@ async def test_department_email_delivered_in_french(
     service: RequestService,
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: Clock,
-    smtp: SmtpServer,
+    smtp: FakeSmtp,
 ) -> None:
     ref = await file_pothole(service)
     outbox = worker(sessionmaker, clock, smtp.port)
@@ -80,7 +81,7 @@ async def test_english_department_gets_english(
     service: RequestService,
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: Clock,
-    smtp: SmtpServer,
+    smtp: FakeSmtp,
 ) -> None:
     await service.create_request(
         NewRequest(
@@ -105,7 +106,7 @@ async def test_smtp_down_then_up_sends_exactly_once(
     service: RequestService,
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: Clock,
-    smtp_down: SmtpServer,
+    smtp_down: FakeSmtp,
 ) -> None:
     await file_pothole(service)
     outbox = worker(sessionmaker, clock, smtp_down.port, backoff_base=dt.timedelta(seconds=10))
@@ -143,7 +144,7 @@ async def test_concurrent_workers_send_each_message_once(
     service: RequestService,
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: Clock,
-    smtp: SmtpServer,
+    smtp: FakeSmtp,
 ) -> None:
     refs = [await file_pothole(service) for _ in range(8)]
     workers = [worker(sessionmaker, clock, smtp.port, batch_size=8) for _ in range(4)]
@@ -158,7 +159,7 @@ async def test_refused_recipient_fails_without_retry(
     service: RequestService,
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: Clock,
-    smtp: SmtpServer,
+    smtp: FakeSmtp,
 ) -> None:
     smtp.mailbox.refuse.add("voirie@ville.example")
     await file_pothole(service)
@@ -176,7 +177,7 @@ async def test_gives_up_after_max_attempts(
     service: RequestService,
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: Clock,
-    smtp_down: SmtpServer,
+    smtp_down: FakeSmtp,
 ) -> None:
     await file_pothole(service)
     outbox = worker(sessionmaker, clock, smtp_down.port, max_attempts=3)
@@ -191,7 +192,7 @@ async def test_expired_claim_is_retried_and_live_claim_is_not(
     service: RequestService,
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: Clock,
-    smtp: SmtpServer,
+    smtp: FakeSmtp,
 ) -> None:
     await file_pothole(service)
     # A worker that died mid-send left the row claimed for 5 minutes.
@@ -210,7 +211,7 @@ async def test_expired_claim_is_retried_and_live_claim_is_not(
 
 
 async def test_enqueue_deduplicates_and_unknown_kinds_wait(
-    sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, smtp: SmtpServer
+    sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, smtp: FakeSmtp
 ) -> None:
     async with sessionmaker.begin() as session:
         payload = {"to": "+16135550100", "body": "Bonjour", "language": "fr"}
