@@ -153,7 +153,7 @@ class SmsChannel:
                 source_id=sid,
             )
         except BaseException as error:
-            self._end_turn(phone, mine)
+            self._pass_turn(phone, before, mine)
             if not isinstance(error, StorageUnavailable):
                 raise
             self.router.metrics.error("storage_unavailable")
@@ -161,7 +161,7 @@ class SmsChannel:
             # Twilio sends this reply itself: the citizen is not left without an answer.
             return _twiml(texts.both("storage_unavailable"))
         if received is None:
-            self._end_turn(phone, mine)
+            self._pass_turn(phone, before, mine)
             log.info("duplicate twilio webhook ignored", extra={"message_sid": sid})
             return _twiml()
         # What `receive` read is current unless a message of this number is still in hand.
@@ -194,6 +194,16 @@ class SmsChannel:
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._turns[phone] = mine
         return before, mine
+
+    def _pass_turn(
+        self, phone: str, before: asyncio.Future[None] | None, mine: asyncio.Future[None]
+    ) -> None:
+        """A webhook with nothing to handle (a retry, not stored) ends its turn when the turn
+        before it ends, so that the next message still waits for the one in hand."""
+        if before is None:
+            self._end_turn(phone, mine)
+        else:
+            before.add_done_callback(lambda _: self._end_turn(phone, mine))
 
     def _end_turn(self, phone: str, mine: asyncio.Future[None]) -> None:
         if not mine.done():

@@ -19,8 +19,11 @@ Job = Callable[[], Awaitable[object]]
 class OrderedWorkers:
     """One FIFO worker task per key, alive while the key has jobs."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, key_field: str = "key") -> None:
+        """`name` names the tasks and the failure log ("<name> handling failed"); `key_field`
+        is the key's name in the log record (e.g. conversation_id)."""
         self._name = name
+        self._key_field = key_field
         self._queues: dict[int, deque[Job]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
 
@@ -58,6 +61,6 @@ class OrderedWorkers:
                 try:
                     await job()
                 except Exception:
-                    log.exception(f"{self._name} job failed", extra={"key": key})
+                    log.exception("%s handling failed", self._name, extra={self._key_field: key})
         finally:
             self._workers.pop(key, None)

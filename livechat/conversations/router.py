@@ -59,7 +59,7 @@ class ConversationRouter:
         self._reply_senders: dict[str, ReplySender] = {}
         # Replies sent while being stored, by conversation: history waits for them.
         self._storing: dict[int, set[asyncio.Future[MessageInfo]]] = {}
-        self._workers = OrderedWorkers("conversation")
+        self._workers = OrderedWorkers("message", key_field="conversation_id")
         self.agent_handoff: AgentHandoff | None = None
         self.intercept: Intercept | None = None
         self.bot_outage: BotOutage | None = None
@@ -122,9 +122,12 @@ class ConversationRouter:
         """Wait until every queued message has been handled."""
         await self._workers.join()
 
-    async def close(self) -> None:
-        """Cancel pending work (shutdown)."""
+    async def close(self, timeout: float = 5.0) -> None:
+        """Cancel pending work (shutdown), but let replies already sent finish being stored."""
         await self._workers.close()
+        writes = [task for pending in self._storing.values() for task in pending]
+        if writes:
+            await asyncio.wait(writes, timeout=timeout)
 
     async def handle_incoming(
         self,

@@ -42,7 +42,7 @@ async def test_jobs_of_a_key_run_in_order_and_keys_run_concurrently() -> None:
 async def test_a_failing_job_is_logged_and_the_next_one_runs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    workers = OrderedWorkers("conversation")
+    workers = OrderedWorkers("message", key_field="conversation_id")
     done: list[str] = []
 
     async def fails() -> None:
@@ -57,7 +57,8 @@ async def test_a_failing_job_is_logged_and_the_next_one_runs(
         await workers.join()
 
     assert done == ["next"]
-    assert any(r.getMessage() == "conversation job failed" for r in caplog.records)
+    failures = [r for r in caplog.records if r.getMessage() == "message handling failed"]
+    assert [getattr(r, "conversation_id", None) for r in failures] == [7]
 
 
 async def test_close_cancels_what_is_pending() -> None:

@@ -243,6 +243,25 @@ async def test_messages_of_a_number_are_handled_in_arrival_order_with_current_st
     assert fake_rasa.received == []  # "Bonjour" came after STOP: not for the bot
 
 
+async def test_a_retried_webhook_does_not_let_the_next_message_jump_the_queue(
+    sms_gateway: SmsGateway, fake_rasa: FakeRasa
+) -> None:
+    twilio = sms_gateway.twilio
+    twilio.hold()  # the HELP answer waits at Twilio: its handling is still in hand
+    first = await send_sms(sms_gateway.url, PUBLIC_URL, AUTH_TOKEN, CITIZEN, "AIDE")
+    retried = await send_sms(sms_gateway.url, PUBLIC_URL, AUTH_TOKEN, CITIZEN, "AIDE", first.sid)
+    after = await send_sms(sms_gateway.url, PUBLIC_URL, AUTH_TOKEN, CITIZEN, "Bonjour")
+    assert (first.status, retried.status, after.status) == (200, 200, 200)
+    await asyncio.sleep(0.3)
+    assert fake_rasa.received == []  # "Bonjour" still waits for the HELP in hand
+
+    twilio.release()
+    await sms_gateway.settle()
+
+    assert [m["message"] for m in fake_rasa.received] == ["Bonjour"]
+    assert len(twilio.messages) == 2  # the help text, then the bot's answer
+
+
 @pytest.mark.parametrize(
     ("first", "keyword", "expected"),
     [
