@@ -42,3 +42,9 @@ def detect_language(text: str) -> str | None:
     if not confidences or confidences[0].value < MIN_CONFIDENCE:
         return None
     return _CODES.get(confidences[0].language)
+
+
+@functools.lru_cache(maxsize=4096)
+def reply_language(text: str | None) -> str | None:
+    """`detect_language` for bot replies, cached: they come from a few hundred templates."""
+    return detect_language(text) if text else None

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -16,7 +15,7 @@ from livechat import i18n
 from livechat.conversations.ordered import OrderedWorkers
 from livechat.conversations.store import ConversationInfo, ConversationStore, MessageInfo
 from livechat.errors import BotUnavailable, LivechatError, StorageUnavailable
-from livechat.language import detect_language
+from livechat.language import reply_language
 from livechat.metrics import GatewayMetrics
 from livechat.models import ConversationStatus, Direction, Sender
 from livechat.rasa_client import RasaClient
@@ -305,9 +304,3 @@ class ConversationRouter:
             log.exception("outbound send failed", extra={"conversation_id": conversation.id})
         else:
             self.metrics.message(conversation.channel, message.direction, message.sender)
-
-
-@functools.lru_cache(maxsize=4096)
-def reply_language(text: str | None) -> str | None:
-    """The language of a bot reply; cached, since replies come from a few hundred templates."""
-    return detect_language(text) if text else None

@@ -194,12 +194,7 @@ class ConversationStore:
         direction: Direction,
         sender: Sender,
         content: str | None,
-        payload: dict[str, Any] | None = None,
-        language: str | None = None,
-        source_id: str | None = None,
-        private: bool = False,
-        client_message_id: str | None = None,
-        unresolved_only: bool = False,
+        **options: Unpack[AppendOptions],
     ) -> tuple[ConversationInfo, MessageInfo]:
         """`append_message`, also returning the conversation as this transaction left it.
 
@@ -214,12 +209,7 @@ class ConversationStore:
                 direction=direction,
                 sender=sender,
                 content=content,
-                payload=payload,
-                language=language,
-                source_id=source_id,
-                private=private,
-                client_message_id=client_message_id,
-                unresolved_only=unresolved_only,
+                **options,
             )
             session.commit()
             return stored
@@ -227,6 +217,7 @@ class ConversationStore:
         try:
             return await self._run_sync(append)
         except IntegrityError:
+            client_message_id = options.get("client_message_id")
             if client_message_id is not None:
                 existing = await self.find_client_message(conversation_id, client_message_id)
                 if existing is not None:
