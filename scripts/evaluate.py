@@ -16,16 +16,21 @@ import argparse
 import asyncio
 import json
 import random
-import re
 import sys
 import tempfile
 import time
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# Case, accents and punctuation removed, as the intent classifier sees a text: "Bonne journée!"
+# and "bonne journee" are one.
+from bot.components.linear_intent import normalised as same_text  # noqa: E402
+
 NLU = ROOT / "bot" / "data" / "nlu"
 
 
@@ -40,13 +45,6 @@ def load_examples() -> list[tuple[str, str, object]]:
             full = message.get("intent_response_key") or message.get("intent")
             examples.append((language, full, message))
     return examples
-
-
-def same_text(text: str) -> str:
-    """Case, accents and punctuation removed: "Bonne journée!" and "bonne journee" are one."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 def folds_of(examples: list, k: int, seed: int) -> list[list[int]]:
@@ -272,6 +270,5 @@ def quiet_logs() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     quiet_logs()
     asyncio.run(main())
