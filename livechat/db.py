@@ -7,9 +7,10 @@ Alembic history covers the whole gateway.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,10 +18,13 @@ from typing import Any, TypeVar
 from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, event
 from sqlalchemy import create_engine as _create_sync_engine
 from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from livechat.errors import StorageUnavailable
 
 # Stable constraint names so Alembic migrations (and SQLite batch mode) can refer to them.
 NAMING_CONVENTION = {
@@ -186,6 +190,22 @@ class SessionRunner:
             return await self._sqlite_thread.run(work)
         async with self._sessionmaker() as session:
             return await session.run_sync(work)
+
+
+@contextlib.contextmanager
+def storage_errors(*, integrity_errors: bool = True) -> Iterator[None]:
+    """Database failures as StorageUnavailable. IntegrityError passes through when the caller
+    handles it (`integrity_errors`: a race on a unique key, retried or reported)."""
+    try:
+        yield
+    except IntegrityError:
+        if integrity_errors:
+            raise
+        raise StorageUnavailable("database error: IntegrityError") from None
+    except SQLAlchemyError as error:
+        raise StorageUnavailable(f"database error: {type(error).__name__}") from error
+    except OSError as error:
+        raise StorageUnavailable(f"database unreachable: {type(error).__name__}") from error
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from livechat import i18n
 from livechat.conversations.ordered import OrderedWorkers
+from livechat.conversations.pending import PendingWrites
 from livechat.conversations.store import ConversationInfo, ConversationStore, MessageInfo
 from livechat.errors import BotUnavailable, LivechatError, StorageUnavailable
 from livechat.language import reply_language
@@ -57,7 +58,7 @@ class ConversationRouter:
         self._send_while_storing: set[str] = set()
         self._reply_senders: dict[str, ReplySender] = {}
         # Replies sent while being stored, by conversation: history waits for them.
-        self._storing: dict[int, set[asyncio.Future[MessageInfo]]] = {}
+        self._storing = PendingWrites()
         self._workers = OrderedWorkers("message", key_field="conversation_id")
         self.agent_handoff: AgentHandoff | None = None
         self.intercept: Intercept | None = None
@@ -124,9 +125,7 @@ class ConversationRouter:
     async def close(self, timeout: float = 5.0) -> None:
         """Cancel pending work (shutdown), but let replies already sent finish being stored."""
         await self._workers.close()
-        writes = [task for pending in self._storing.values() for task in pending]
-        if writes:
-            await asyncio.wait(writes, timeout=timeout)
+        await self._storing.close(timeout)
 
     async def handle_incoming(
         self,
@@ -210,7 +209,7 @@ class ConversationRouter:
                 continue
             storing = self._store_outgoing(conversation, Sender.BOT, reply.text, payload, language)
             if concurrent:
-                stored_task = self._track_storing(conversation.id, storing)
+                stored_task = self._storing.track(conversation.id, storing)
                 await self._send(
                     conversation,
                     MessageInfo.unsaved(conversation.id, Sender.BOT, reply.text, payload, language),
@@ -252,24 +251,7 @@ class ConversationRouter:
     async def stored(self, conversation_id: int) -> None:
         """Wait until the replies already sent in this conversation are stored (a history read
         right after a reply must include it); returns at once when none is in hand."""
-        pending = self._storing.get(conversation_id)
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
-
-    def _track_storing(
-        self, conversation_id: int, storing: Awaitable[MessageInfo]
-    ) -> asyncio.Future[MessageInfo]:
-        task = asyncio.ensure_future(storing)
-        pending = self._storing.setdefault(conversation_id, set())
-        pending.add(task)
-
-        def done(_: asyncio.Future[MessageInfo]) -> None:
-            pending.discard(task)
-            if not pending and self._storing.get(conversation_id) is pending:
-                del self._storing[conversation_id]
-
-        task.add_done_callback(done)
-        return task
+        await self._storing.settled(conversation_id)
 
     async def _reply_through(
         self,

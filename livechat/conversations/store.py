@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, Unpack
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import InstrumentedAttribute
@@ -15,7 +14,7 @@ from sqlalchemy.orm.attributes import InstrumentedAttribute
 from livechat.conversations import writes
 from livechat.conversations.snapshots import ConversationInfo, MessageInfo
 from livechat.conversations.writes import AppendOptions
-from livechat.db import SessionRunner, SQLiteThread, utcnow
+from livechat.db import SessionRunner, SQLiteThread, storage_errors, utcnow
 from livechat.errors import ConversationNotFound, LivechatError, StorageUnavailable
 from livechat.models import (
     Channel,
@@ -284,24 +283,11 @@ class ConversationStore:
         return conversation
 
     async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        with _storage_errors():
+        with storage_errors():
             async with self._sessionmaker() as session:
                 return await work(session)
 
     async def _run_sync(self, work: Callable[[Session], T]) -> T:
         """Run a synchronous unit of work (see `SessionRunner`)."""
-        with _storage_errors():
+        with storage_errors():
             return await self._run_unit(work)
-
-
-@contextlib.contextmanager
-def _storage_errors() -> Iterator[None]:
-    """Database failures as StorageUnavailable; IntegrityError passes (callers handle it)."""
-    try:
-        yield
-    except IntegrityError:
-        raise
-    except SQLAlchemyError as error:
-        raise StorageUnavailable(f"database error: {type(error).__name__}") from error
-    except OSError as error:
-        raise StorageUnavailable(f"database unreachable: {type(error).__name__}") from error

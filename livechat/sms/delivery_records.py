@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from livechat.db import SessionRunner, SQLiteThread
-from livechat.errors import StorageUnavailable
+from livechat.db import SessionRunner, SQLiteThread, storage_errors
 from livechat.models import Contact, Conversation, DeliveryStatus, Message
 
 T = TypeVar("T")
@@ -145,13 +143,5 @@ class DeliveryRecords:
     async def _run(self, work: Callable[[Session], T], *, integrity_errors: bool = False) -> T:
         """Run a unit of work; database failures become StorageUnavailable (IntegrityError
         passes through when the caller handles it)."""
-        try:
+        with storage_errors(integrity_errors=integrity_errors):
             return await self._run_unit(work)
-        except IntegrityError:
-            if integrity_errors:
-                raise
-            raise StorageUnavailable("database error: IntegrityError") from None
-        except SQLAlchemyError as error:
-            raise StorageUnavailable(f"database error: {type(error).__name__}") from error
-        except OSError as error:
-            raise StorageUnavailable(f"database unreachable: {type(error).__name__}") from error

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from livechat.db import SQLiteThread, create_engine
+from livechat.db import SQLiteThread, create_engine, storage_errors
+from livechat.errors import StorageUnavailable
 
 
 @pytest.mark.parametrize(("durability", "level"), [("normal", 1), ("full", 2)])
@@ -79,3 +81,22 @@ async def test_the_thread_runs_whole_transactions_on_one_thread(tmp_path: Path) 
             assert list(await connection.scalars(text("SELECT x FROM t"))) == [1]
     finally:
         await engine.dispose()
+
+
+def test_database_failures_become_storage_unavailable() -> None:
+    lost = OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+    with pytest.raises(StorageUnavailable, match="database error: OperationalError"), \
+            storage_errors():
+        raise lost
+    with pytest.raises(StorageUnavailable, match="database unreachable: ConnectionRefused"), \
+            storage_errors():
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+def test_an_integrity_error_passes_only_when_the_caller_handles_it() -> None:
+    duplicate = IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+    with pytest.raises(IntegrityError), storage_errors():
+        raise duplicate
+    with pytest.raises(StorageUnavailable, match="database error: IntegrityError"), \
+            storage_errors(integrity_errors=False):
+        raise duplicate
