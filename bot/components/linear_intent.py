@@ -13,6 +13,11 @@ probabilities (`diet_weight` x DIET + (1 - diet_weight) x linear) and rewrites `
 `intent_ranking`; the ResponseSelector and FallbackClassifier after it work as before. The SVM
 is trained on full retrieval names (`faq/tax_account`), whose probabilities are summed into
 `faq`, since the FAQ topics are as distinct as any two intents.
+
+Two things it does that DIET cannot: a reference number becomes one token (`refnum`), so
+"track 311YT4PZ8QJ3" is read like every "track <reference>" example; and a text with no known
+word (keyboard mash, "???") gets an even distribution, so the FallbackClassifier asks the
+citizen to rephrase instead of the nearest n-grams picking an intent ("asdf" was `affirm`).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.reference_number import find_reference
 from bot.components.word_vectors import shared_text_vectors
 
 logger = logging.getLogger(__name__)
@@ -50,6 +56,34 @@ def normalised(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
+REFERENCE_WORD = "refnum"
+# Emoji said instead of words (SMS): normalised() would drop them.
+EMOJI_WORDS = {"👍": "ok", "👌": "ok", "✅": "ok", "👎": "non", "❌": "non", "🙏": "merci"}
+
+
+def classifier_text(text: str) -> str:
+    """`normalised()` with every reference number replaced by one token: references are random,
+    so "track 311YT4PZ8QJ3" must look like every other "track <reference>" example."""
+    while (found := find_reference(text)) is not None:
+        _, start, end = found
+        text = f"{text[:start]} {REFERENCE_WORD} {text[end:]}"
+    for emoji, word in EMOJI_WORDS.items():
+        text = text.replace(emoji, f" {word} ")
+    return normalised(text)
+
+
+def squeezed(word: str) -> str:
+    """Letters typed three or more times in a row once: "hellooo" is "hello", "allo" stays."""
+    return re.sub(r"(.)\1{2,}", r"\1", word)
+
+
+def deletions(word: str) -> set[str]:
+    """`word` with one character removed, each way: two words one typo apart (a letter missing,
+    extra or changed) share one of these, or one is the other's. Words under four letters have
+    none, or "ok" would be one typo from most two-letter strings."""
+    return {word[:i] + word[i + 1:] for i in range(len(word))} if len(word) >= 4 else set()
+
+
 def softmax(scores: np.ndarray) -> np.ndarray:
     shifted = np.exp(scores - scores.max(axis=-1, keepdims=True))
     return shifted / shifted.sum(axis=-1, keepdims=True)
@@ -63,11 +97,14 @@ class LinearIntentModel:
         from sklearn.svm import LinearSVC
 
         self.words = TfidfVectorizer(analyzer="word", ngram_range=tuple(config["word_ngrams"]),
-                                     sublinear_tf=True, preprocessor=normalised)
+                                     sublinear_tf=True, preprocessor=classifier_text)
         self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(config["char_ngrams"]),
-                                     sublinear_tf=True, preprocessor=normalised, min_df=2)
+                                     sublinear_tf=True, preprocessor=classifier_text,
+                                     min_df=2)
         self.svm = LinearSVC(C=config["C"], random_state=config["random_seed"])
         self.vectors_weight = float(config["vectors_weight"])
+        self.known_words: set[str] = set()
+        self.known_deletions: set[str] = set()
 
     @property
     def labels(self) -> list[str]:
@@ -84,6 +121,25 @@ class LinearIntentModel:
 
     def fit(self, texts: list[str], labels: list[str]) -> None:
         self.svm.fit(self._features(texts, fit=True), labels)
+        self.known_words = {word for text in texts for word in classifier_text(text).split()}
+        self.known_deletions = {d for word in self.known_words for d in deletions(word)}
+
+    def knows(self, text: str) -> bool:
+        """Whether a word of `text` is known, give or take one typo ("helo", "thnks"), from the
+        examples or the French vectors' 500,000 words (many English ones among them).
+
+        Keyboard mash ("asdf", "???") is not, and would otherwise get whichever intent its
+        character n-grams happen to be nearest (affirm, at about 0.6)."""
+        words = classifier_text(text)
+        for word in map(squeezed, words.split()):
+            if word in self.known_words or word == REFERENCE_WORD:
+                return True
+            typos = deletions(word)
+            if (word in self.known_deletions or not self.known_words.isdisjoint(typos)
+                    or not self.known_deletions.isdisjoint(typos)):
+                return True
+        vectors = shared_text_vectors()
+        return vectors.knows_a_word(text) or vectors.knows_a_word(words)
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """The SVM's margins, one row per text and one column per label."""
@@ -152,12 +208,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, model)
 
     def intent_probabilities(self, texts: list[str]) -> list[dict[str, float]]:
-        """Per text, a probability per intent (retrieval sub-intents summed into their intent)."""
+        """Per text, a probability per intent (retrieval sub-intents summed into their intent).
+
+        A text with no known word gets the same probability for every intent: blended with
+        DIET's share (0.2) its top intent stays under the FallbackClassifier's threshold (0.3),
+        so the citizen is asked to rephrase instead of, in a form, confirming a request."""
         assert self._model is not None
         probabilities = softmax(self._model.scores(texts) * float(self._config["temperature"]))
         intents = [label.split("/", 1)[0] for label in self._model.labels]
         out = []
-        for row in probabilities:
+        for text, row in zip(texts, probabilities, strict=True):
+            if not self._model.knows(text):
+                out.append(dict.fromkeys(intents, 1 / len(set(intents))))
+                continue
             summed: dict[str, float] = defaultdict(float)
             for intent, p in zip(intents, row, strict=True):
                 summed[intent] += float(p)

@@ -122,6 +122,10 @@ class FrenchWordVectors:
     def row_of(self, word: str) -> int | None:
         return self._rows.get(murmurhash64a(word.encode("utf-8")))
 
+    def knows_a_word(self, text: str) -> bool:
+        """Whether any word of `text` (lower-cased) has a vector."""
+        return any(self.row_of(word) is not None for word in _WORD.findall(text.lower()))
+
     def embed(self, texts: list[str]) -> np.ndarray:
         """One unit row per text; a zero row when no word of it is known."""
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
@@ -142,8 +146,17 @@ class TextVectors:
     def dimensions(self) -> int:
         return sum(source.dimensions for source in self.sources)
 
+    @property
+    def french(self) -> FrenchWordVectors:
+        return self.sources[1]
+
     def embed(self, texts: list[str]) -> np.ndarray:
         return np.hstack([source.embed(texts) for source in self.sources])
+
+    def knows_a_word(self, text: str) -> bool:
+        """Whether a word of `text` is in a word vocabulary (WordLlama's sub-words cover any
+        string, so only the French words say whether a text holds a word at all)."""
+        return self.french.knows_a_word(text)
 
 
 @lru_cache(maxsize=1)

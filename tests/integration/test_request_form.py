@@ -1,5 +1,5 @@
 """The service-request form's detours with the real bot: a question in the middle, a photo,
-a contact for updates, a correction from the summary, then filing (web chat)."""
+a contact for updates, a correction from the summary, keyboard mash, then filing (web chat)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,9 @@ async def test_question_photo_contact_and_correction_then_filed(stack) -> None:
         assert "address" in again.lower(), again
         corrected = await turn(citizen, "40 King Street")
         assert "40 King Street" in corrected and "12 Queen Street" not in corrected, corrected
+        # Keyboard mash at the summary files nothing: the summary's question again.
+        mash = await turn(citizen, "asdf")
+        assert not REFERENCE.search(mash) and 'Answer "yes" to send it' in mash, mash
         filed = await turn(citizen, "yes")
         assert REFERENCE.search(filed), filed
         assert re.search(r"Updates will be sent to you by e-mail", filed), filed

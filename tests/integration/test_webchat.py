@@ -109,6 +109,14 @@ async def test_model_parse_answers_with_contract_intent_names(stack) -> None:
         assert parsed["intent"]["name"] == intent, (text, parsed["intent"])
 
 
+async def test_keyboard_mash_is_not_understood(stack) -> None:
+    """Not a guess: "asdf" used to come out as affirm (~0.6), which confirms a request."""
+    for text in ("asdf", "???", "jkjkjk"):
+        status, parsed = await fetch("POST", f"{stack.rasa_url}/model/parse", {"text": text})
+        assert status == 200
+        assert parsed["intent"]["name"] == "nlu_fallback", (text, parsed["intent"])
+
+
 async def test_rasa_outage_degrades_politely_and_recovers(stack) -> None:
     """Kill Rasa: the citizen is told in their language, the message is kept; Rasa returns."""
     citizen = CitizenClient(stack.gateway_url)

@@ -12,7 +12,13 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.linear_intent import LinearIntentClassifier, normalised
+from bot.components.linear_intent import (
+    LinearIntentClassifier,
+    classifier_text,
+    deletions,
+    normalised,
+    squeezed,
+)
 
 EXAMPLES = {
     "greet": ["bonjour", "allo", "salut la ville", "hello", "hi there", "good morning"],
@@ -69,6 +75,20 @@ def test_text_is_normalised_without_case_accents_or_punctuation() -> None:
     assert normalised("Déneigement, SVP!") == "deneigement svp"
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("track 311YT4PZ8QJ3", "track refnum"),
+    ("Statut 311-k7m-4px-9qd SVP", "statut refnum svp"),
+    ("311 K7M 4PX 9QD et 311-2B4-Q8X-7MN", "refnum et refnum"),
+    # Not references: a civic number, the service's own number, a phone number.
+    ("311 Main Street", "311 main street"),
+    ("call 311 or 204-986-2311", "call 311 or 204 986 2311"),
+    # Emoji answers (SMS) become words; other symbols go.
+    ("👍", "ok"), ("non 👎", "non non"), ("merci 🙏🙂", "merci merci"),
+])
+def test_reference_numbers_become_one_token(text: str, expected: str) -> None:
+    assert classifier_text(text) == expected
+
+
 @pytest.mark.parametrize(("text", "intent"), [
     ("bonjour!", "greet"), ("nid de poule rue Principale", "report_pothole"),
     ("my neighbour's house is on fire", "emergency"), ("comment payer ma taxe", "faq"),
@@ -120,3 +140,35 @@ def test_untrained_it_leaves_messages_as_they_are(tmp_path: Path) -> None:
         Resource("never_trained"), context())
     diet = [{"name": "greet", "confidence": 0.7}]
     assert parse(component, "bonjour", diet).get("intent_ranking") == diet
+
+
+def test_repeated_letters_are_squeezed_and_typos_share_a_deletion() -> None:
+    assert squeezed("hellooo") == "hello"
+    assert squeezed("allo") == "allo"
+    assert "helo" in deletions("hello")  # a letter missing
+    assert deletions("thnks") & deletions("thanks") == set()
+    assert "thnks" in deletions("thanks")
+    assert deletions("hwllo") & deletions("hello") == {"hllo"}  # a letter changed
+    assert deletions("ok") == set()
+
+
+@pytest.mark.parametrize("text", ["bonjour", "BONJOUR!!!", "bonjourr", "helo there", "hellooo",
+                                  "inconscient", "👍", "311-K7M-4PX-9QD"])
+def test_a_text_with_a_known_word_is_known(trained: LinearIntentClassifier, text: str) -> None:
+    """Known from the examples (give or take a typo), or from the French vectors' words
+    ("inconscient" is in no example here)."""
+    assert trained._model is not None
+    assert trained._model.knows(text)
+
+
+@pytest.mark.parametrize("text", ["asdf", "???", "jkjkjk", "ghfhgf", "...", ""])
+def test_keyboard_mash_is_equally_likely_every_intent(trained: LinearIntentClassifier,
+                                                       text: str) -> None:
+    [linear] = trained.intent_probabilities([text])
+    assert linear == dict.fromkeys(["greet", "report_pothole", "emergency", "faq"], 0.25)
+    # Blended with DIET, even a sure DIET stays under the FallbackClassifier's 0.3 at the
+    # assistant's 29 intents; with these 4, the top is DIET's share plus a quarter of the rest.
+    diet = [{"name": "greet", "confidence": 1.0}]
+    weight = LinearIntentClassifier.get_default_config()["diet_weight"]
+    ranking = parse(trained, text, diet).get("intent_ranking")
+    assert ranking[0] == {"name": "greet", "confidence": pytest.approx(weight + (1 - weight) / 4)}
