@@ -27,6 +27,7 @@ import pickle
 import re
 import unicodedata
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,7 @@ REFERENCE_WORD = "refnum"
 EMOJI_WORDS = {"👍": "ok", "👌": "ok", "✅": "ok", "👎": "non", "❌": "non", "🙏": "merci"}
 
 
+@lru_cache(maxsize=4096)  # each parse reads a text three times (words, characters, knows())
 def classifier_text(text: str) -> str:
     """`normalised()` with every reference number replaced by one token: references are random,
     so "track 311YT4PZ8QJ3" must look like every other "track <reference>" example."""
@@ -130,6 +132,8 @@ class LinearIntentModel:
 
         Keyboard mash ("asdf", "???") is not, and would otherwise get whichever intent its
         character n-grams happen to be nearest (affirm, at about 0.6)."""
+        if not hasattr(self, "known_words"):  # pickled before this check existed
+            return True
         words = classifier_text(text)
         for word in map(squeezed, words.split()):
             if word in self.known_words or word == REFERENCE_WORD:

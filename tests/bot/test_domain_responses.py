@@ -102,3 +102,10 @@ def test_every_faq_topic_has_an_answer(domain: Domain) -> None:
     topics = {m.get("intent_response_key") for m in nlu.intent_examples if m.get("intent") == "faq"}
     assert len(topics) == 8
     assert {f"utter_{topic}" for topic in topics} <= set(domain.responses)
+
+
+def test_not_understood_replies_say_911(domain: Domain) -> None:
+    """A message the NLU could not place may be an emergency in unusual words ("on a besoin
+    des pompiers"): the reply asking to rephrase gives 911 in every variation."""
+    for variation in domain.responses["utter_ask_rephrase"]:
+        assert "911" in variation["text"], variation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,12 @@ def test_keyboard_mash_is_equally_likely_every_intent(trained: LinearIntentClass
     weight = LinearIntentClassifier.get_default_config()["diet_weight"]
     ranking = parse(trained, text, diet).get("intent_ranking")
     assert ranking[0] == {"name": "greet", "confidence": pytest.approx(weight + (1 - weight) / 4)}
+
+
+def test_a_model_pickled_before_the_known_words_knows_every_text(
+        trained: LinearIntentClassifier) -> None:
+    """An older model (no word list) keeps working: nothing is taken for keyboard mash."""
+    assert trained._model is not None
+    older = pickle.loads(pickle.dumps(trained._model))
+    del older.known_words, older.known_deletions
+    assert older.knows("asdf")
