@@ -37,14 +37,7 @@ class LiveConversation:
 
     def info(self) -> ConversationInfo:
         """The core snapshot the router and channels take."""
-        return ConversationInfo(
-            id=self.id,
-            public_id=self.public_id,
-            contact_id=self.contact_id,
-            channel=self.channel,
-            status=self.status,
-            language=self.language,
-        )
+        return ConversationInfo.of(self)
 
     @classmethod
     def of(cls, row: Conversation, assignee_name: str | None) -> LiveConversation:

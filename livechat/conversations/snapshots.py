@@ -5,12 +5,30 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any, Protocol, Unpack
 
 from sqlalchemy import Row
 
 from livechat.db import utcnow
 from livechat.models import Conversation, Direction, Message, Sender
+
+
+class ConversationColumns(Protocol):
+    """What a conversation snapshot is taken from: a row, or a richer snapshot (the agents'
+    `LiveConversation`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def public_id(self) -> uuid.UUID: ...
+    @property
+    def contact_id(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -30,8 +48,10 @@ class ConversationInfo:
         return self.public_id.hex
 
     @classmethod
-    def of(cls, row: Conversation | Row[Unpack[tuple[Any, ...]]]) -> ConversationInfo:
-        """From an ORM row, or a Core row holding the same columns."""
+    def of(
+        cls, row: Conversation | Row[Unpack[tuple[Any, ...]]] | ConversationColumns
+    ) -> ConversationInfo:
+        """From an ORM row, a Core row holding the same columns, or a richer snapshot."""
         return cls(
             id=row.id,
             public_id=row.public_id,
