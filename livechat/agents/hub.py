@@ -22,6 +22,7 @@ from livechat.agents.dispatch import ALL_AGENTS, NAMESPACE, Dispatcher, agent_ro
 from livechat.agents.errors import AgentError
 from livechat.agents.sessions import SessionInfo, SessionManager
 from livechat.agents.snapshots import QueueEntry
+from livechat.background import BackgroundTasks
 from livechat.errors import BotUnavailable, LivechatError
 from livechat.storable import storable_json
 
@@ -61,7 +62,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.canned = canned_responses
         self.allowed_origins = allowed_origins
         self.local: dict[str, SessionInfo] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks()
 
     # -- connection -------------------------------------------------------------------------
 
@@ -82,9 +83,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         for room in (ALL_AGENTS, agent_room(session.agent.id), session_room(session.id)):
             await self.enter_room(sid, room)
         await self.d.presence.connect(sid, session.agent.id, session.id, self.d.clock())
-        task = asyncio.create_task(self._welcome(sid, session))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self._welcome(sid, session))
 
     async def _welcome(self, sid: str, session: SessionInfo) -> None:
         # Events emitted before the CONNECT packet would be lost: wait for it to be sent.
@@ -137,9 +136,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await asyncio.sleep(0.05)
             await self.disconnect(sid)
 
-        task = asyncio.create_task(cut())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(cut())
 
     def local_sids(self) -> list[str]:
         """Sockets connected to this process."""
@@ -151,9 +148,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def close(self) -> None:
         """Cancel pending welcomes (shutdown)."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.close()
 
     # -- events -----------------------------------------------------------------------------
 

@@ -4,7 +4,6 @@ typing forwarded to the agent who has the conversation."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import logging
@@ -15,6 +14,7 @@ from livechat.agents import assist, texts, views
 from livechat.agents.dispatch import Dispatcher
 from livechat.agents.errors import AgentError
 from livechat.agents.snapshots import LiveConversation
+from livechat.background import BackgroundTasks
 from livechat.conversations.store import ConversationInfo, MessageInfo
 from livechat.errors import LivechatError
 from livechat.models import ConversationStatus, HandoffReason
@@ -34,7 +34,7 @@ class Intake:
     def __init__(self, dispatcher: Dispatcher, survey_recorder: SurveyRecorder | None) -> None:
         self.d = dispatcher
         self._record_survey = survey_recorder
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = BackgroundTasks()
 
     # -- status and hand-off ----------------------------------------------------------------
 
@@ -268,14 +268,11 @@ class Intake:
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` in the background, keeping a reference until it ends."""
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(work)
 
     async def join(self) -> None:
         """Wait for background work (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.join()
 
 
 SurveyRecorder = Callable[[int, str, str | None, str | None], Coroutine[Any, Any, None]]

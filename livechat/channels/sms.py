@@ -25,6 +25,7 @@ from twilio.request_validator import (
 )
 from twilio.twiml.messaging_response import MessagingResponse
 
+from livechat.background import BackgroundTasks
 from livechat.calendar import BusinessCalendar
 from livechat.channels.sms_handling import SmsHandling
 from livechat.conversations.router import ConversationRouter
@@ -92,7 +93,7 @@ class SmsChannel:
             calendar or BusinessCalendar.from_settings(settings),
             PhoneRateLimiter(settings.sms_rate_limit_per_minute),
         )
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks()
         # Per number, the turn of the latest webhook: each message is handled after the one
         # that arrived before it.
         self._turns: dict[str, asyncio.Future[None]] = {}
@@ -100,14 +101,11 @@ class SmsChannel:
 
     async def join(self) -> None:
         """Wait until every received message has been handled."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.join()
 
     async def close(self) -> None:
         """Cancel what is still being handled (shutdown)."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.close()
 
     # -- webhooks -----------------------------------------------------------------------
 
@@ -218,9 +216,7 @@ class SmsChannel:
         mine: asyncio.Future[None],
         job: Callable[[], Awaitable[None]],
     ) -> None:
-        task = asyncio.create_task(self._in_order(phone, before, mine, job), name="sms-incoming")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self._in_order(phone, before, mine, job), name="sms-incoming")
 
     async def _in_order(
         self,

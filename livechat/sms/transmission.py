@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from livechat.background import BackgroundTasks
 from livechat.conversations.store import ConversationStore
 from livechat.errors import LivechatError
 from livechat.logging import mask_contacts
@@ -62,7 +63,7 @@ class SmsTransmission:
         self.retry_delay = retry_delay
         # Called with the number when it opts out (e.g. stop its request subscriptions).
         self.opt_out_listeners: list[OptOutListener] = []
-        self._retries: set[asyncio.Task[None]] = set()
+        self._retries = BackgroundTasks()
 
     async def opt_out(self, phone: str) -> None:
         """Record STOP for the number and tell the listeners (subscriptions stop)."""
@@ -75,9 +76,7 @@ class SmsTransmission:
 
     async def close(self) -> None:
         """Cancel pending retries (shutdown)."""
-        for task in list(self._retries):
-            task.cancel()
-        await asyncio.gather(*self._retries, return_exceptions=True)
+        await self._retries.close()
 
     async def _transmit(
         self,
@@ -148,9 +147,7 @@ class SmsTransmission:
             return
         permanent = SmsSendError("", error).permanent
         if attempts < MAX_ATTEMPTS and not permanent:
-            task = asyncio.create_task(self._retry(message_id, attempts + 1))
-            self._retries.add(task)
-            task.add_done_callback(self._retries.discard)
+            self._retries.spawn(self._retry(message_id, attempts + 1))
             return
         await self._flag(message_id, conversation_id, phone, error, attempts)
 

@@ -89,8 +89,7 @@ class SmsGateway:
     async def wait_retries(self) -> None:
         """Wait for the delivery retries the sender has scheduled."""
         sender = self.app[SMS_SENDER]
-        while sender._retries:
-            await asyncio.gather(*list(sender._retries), return_exceptions=True)
+        await sender._retries.join()
 
 
 SmsGatewayFactory = Callable[..., Awaitable[SmsGateway]]
